@@ -1,0 +1,1 @@
+"""The use-case API: the eventsourcing Application, its commands, queries and views."""

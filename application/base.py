@@ -1,0 +1,119 @@
+"""The eventsourcing Application at the heart of annoledger, and its shared helpers.
+
+Commands live in mixins (meta, items, imports, versions); this base knows how to save
+an item or a project together with what the recorder must update in the same
+transaction (:class:`application.ports.ProjectWrite`).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError
+
+from application.ports import CatalogEntry, LedgerStore, ProjectWrite
+from domain.digest import item_hash, meta_hash
+from domain.errors import AnnoledgerError, NotFoundError, StaleVersionError
+from domain.item import Item
+from domain.project import Project
+from domain.values import AnnotationObject, Context
+
+T = TypeVar("T")
+
+
+def utc_now() -> str:
+    """ISO 8601 with milliseconds and Z, as Supervisely writes times."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+class LedgerBase(Application[UUID]):
+    name = "annoledger"
+    snapshot_every = 10_000
+
+    def __init__(self, env: dict[str, str] | None = None, *, item_snapshot_every: int = 16,
+                 snapshot_every: int = 10_000) -> None:
+        self.snapshotting_intervals = {Item: item_snapshot_every}
+        self.snapshot_every = snapshot_every
+        super().__init__(env)
+
+    @property
+    def store(self) -> LedgerStore:
+        return cast(LedgerStore, self.recorder)
+
+    # -- loading -------------------------------------------------------------------------
+
+    def get_project(self, project_id: UUID) -> Project:
+        return self._get(project_id, Project, "project")
+
+    def get_item(self, item_id: UUID) -> Item:
+        item = self._get(item_id, Item, "item")
+        if item.removed:
+            raise NotFoundError("item", item_id)
+        return item
+
+    def _get(self, aggregate_id: UUID, kind: type[T], label: str) -> T:
+        try:
+            found = self.repository.get(aggregate_id)
+        except Exception as exc:  # the library raises AggregateNotFoundError
+            if type(exc).__name__ == "AggregateNotFoundError":
+                raise NotFoundError(label, aggregate_id) from None
+            raise
+        if not isinstance(found, kind):
+            raise NotFoundError(label, aggregate_id)
+        return found
+
+    # -- saving --------------------------------------------------------------------------
+
+    def save_project(self, project: Project, **write: Any) -> None:
+        self._save(project, project=ProjectWrite(
+            project.id, meta_hash=meta_hash(project.meta), name=project.name, **write))
+        self.maybe_snapshot(project.id)
+
+    def save_item(self, item: Item) -> None:
+        self._save(item, project=ProjectWrite(item.project_id, items=[catalog_entry(item)]))
+        self.maybe_snapshot(item.project_id)
+
+    def _save(self, *objs: Any, project: ProjectWrite) -> None:
+        try:
+            self.save(*objs, project=project)
+        except IntegrityError as exc:
+            raise StaleVersionError("stream", "its last version", "a newer one") from exc
+
+    def maybe_snapshot(self, project_id: UUID) -> None:
+        """Hook for the versions mixin: write a project snapshot every N events."""
+
+    @staticmethod
+    def retrying(attempts: int, command: Callable[[], T]) -> T:
+        """Run a command again when another writer got there first."""
+        for _ in range(attempts - 1):
+            try:
+                return command()
+            except StaleVersionError:
+                continue
+        return command()
+
+    @staticmethod
+    def ctx(actor: str, session_id: UUID | None = None) -> Context:
+        if not actor:
+            raise AnnoledgerError("an actor is required")
+        return Context(actor, session_id)
+
+
+def class_counts(objects: Iterable[AnnotationObject]) -> tuple[tuple[int, int], ...]:
+    return tuple(sorted(Counter(o.class_id for o in objects).items()))
+
+
+def catalog_entry(item: Item) -> CatalogEntry:
+    state = item.to_state()
+    return CatalogEntry(
+        item.id, item.dataset_id, item.name, item.version, len(item.objects),
+        item_hash(state), class_counts(state.objects),
+        tuple(sorted({t.meta_id for t in state.tags}
+                     | {t.meta_id for o in state.objects for t in o.tags})),
+        item.removed,
+    )

@@ -1,0 +1,43 @@
+"""The composition root: builds the application on real infrastructure from settings.
+
+Only here do application and infrastructure meet; nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+from application.app import AnnoLedger
+from application.settings import Settings
+
+PERSISTENCE = "infrastructure.persistence.factory:Factory"
+TRANSCODER = "infrastructure.codec:LedgerTranscoder"
+COMPRESSOR = "infrastructure.compression:Lz4Compressor"
+
+
+def environment(settings: Settings) -> dict[str, str]:
+    env = {
+        "PERSISTENCE_MODULE": PERSISTENCE,
+        "TRANSCODER_TOPIC": TRANSCODER,
+        "COMPRESSOR_TOPIC": COMPRESSOR,
+        "ANNOLEDGER_DB": settings.db_url,
+    }
+    if settings.cipher_key:
+        env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
+        env["CIPHER_KEY"] = settings.cipher_key
+    return env
+
+
+def build_app(settings: Settings) -> AnnoLedger:
+    from infrastructure.formats.adapter import Formats
+    from infrastructure.persistence.factory import LedgerRecorder
+    from infrastructure.snapshots import ManifestSnapshots
+
+    app = AnnoLedger(
+        environment(settings),
+        item_snapshot_every=settings.item_snapshot_every,
+        snapshot_every=settings.snapshot_every,
+    )
+    recorder = app.recorder
+    assert isinstance(recorder, LedgerRecorder)
+    app.project_snapshots = ManifestSnapshots(recorder.engine, recorder.tables, recorder)
+    app.formats = Formats()
+    return app

@@ -1,0 +1,154 @@
+"""Project versions: named checkpoints over the log, and what can be done with them.
+
+Creating a version reads the project's head (log position and incremental digest) and
+records one event: O(1) at any project size. Compare, restore, revert and export
+rebuild states from snapshots plus the log's tail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import UUID
+
+from application.base import catalog_entry, utc_now
+from application.bulk import BATCH_ITEMS, Batch, write_batches
+from application.loading import gc_paused
+from application.ports import ProjectWrite
+from application.revert import plan_revert
+from application.states import Manifest, StateQueries
+from domain.compare import Comparison, compare
+from domain.digest import meta_hash
+from domain.errors import ValidationError
+from domain.item import Item, restored_item
+from domain.project import Project
+from domain.state import ItemState, MetaState, ProjectState
+from domain.values import Context, Provenance, Version
+
+CURRENT = "current"
+
+
+class VersionCommands(StateQueries):
+    def create_version(
+        self, project_id: UUID, ctx: Context, title: str = "", description: str = ""
+    ) -> Version:
+        def attempt() -> Version:
+            project = self.get_project(project_id)
+            head = self.project_view(project_id)
+            number = len(project.versions) + 1
+            version = Version(number, title, description, ctx.actor, utc_now(), head.position,
+                              head.digest)
+            project.create_version(version, ctx)
+            self._save(project, project=ProjectWrite(project_id, expect_position=head.position))
+            return version
+
+        return self.retrying(20, attempt)
+
+    def versions(self, project_id: UUID) -> list[Version]:
+        return list(self.get_project(project_id).versions)
+
+    def version(self, project_id: UUID, number: int) -> Version:
+        return self.get_project(project_id).get_version(number)
+
+    def manifest_of(self, project_id: UUID, ref: int | str) -> Manifest:
+        """A version number, or ``current`` for the project's head."""
+        if ref == CURRENT:
+            return self.manifest_at(project_id, self.project_view(project_id).position)
+        try:
+            number = int(ref)
+        except ValueError:
+            raise ValidationError("version", f"'{ref}' is not a number or 'current'") from None
+        return self.manifest_at(project_id, self.version(project_id, number).position)
+
+    def diff(self, project_id: UUID, a: int | str, b: int | str) -> Comparison:
+        ma, mb = self.manifest_of(project_id, a), self.manifest_of(project_id, b)
+        meta_a, meta_b = self.meta_at(project_id, ma.meta_version), self.meta_at(
+            project_id, mb.meta_version)
+        changed = {i for i in ma.versions.keys() | mb.versions.keys()
+                   if ma.versions.get(i) != mb.versions.get(i)}
+        with gc_paused():
+            before = {_path(meta_a, s): s for s in self.items_at(ma, changed)}
+            after = {_path(meta_b, s): s for s in self.items_at(mb, changed)}
+            return compare(meta_a, meta_b, before, after, self.class_counts(ma),
+                           self.class_counts(mb))
+
+    def state_of(self, project_id: UUID, ref: int | str) -> ProjectState:
+        """A whole state in memory (exports and tests; restores stream instead)."""
+        manifest = self.manifest_of(project_id, ref)
+        state = ProjectState(self.meta_at(project_id, manifest.meta_version))
+        with gc_paused():
+            for item in self.items_at(manifest):
+                state.items[(item.dataset_id, item.name)] = item
+        return state
+
+    def restore(
+        self, project_id: UUID, number: int, ctx: Context, *, name: str | None = None,
+        datasets: list[str] | None = None,
+    ) -> UUID:
+        """A new project holding version ``number``'s state; history is not copied."""
+        source = self.get_project(project_id)
+        version = source.get_version(number)
+        manifest = self.manifest_at(project_id, version.position)
+        meta = _keep_datasets(self.meta_at(project_id, manifest.meta_version), datasets)
+        new_name = name or f"{source.name}, from ver. {number}"
+        provenance = Provenance(project_id, source.name, number, version.position,
+                                version.digest)
+        project = Project.create(MetaState(new_name, meta.classes, meta.tag_metas,
+                                           meta.datasets), ctx, provenance)
+
+        def batches() -> Iterator[Batch]:
+            yield [project], ProjectWrite(project.id, meta_hash=meta_hash(project.meta),
+                                          name=new_name)
+            pending: list[Item] = []
+            for state in self.items_at(manifest):
+                if state.dataset_id in meta.datasets:
+                    pending.append(restored_item(project.id, state, ctx))
+                if len(pending) >= BATCH_ITEMS:
+                    yield pending, ProjectWrite(project.id, items=[catalog_entry(i) for i in pending])
+                    pending = []
+            if pending:
+                yield pending, ProjectWrite(project.id, items=[catalog_entry(i) for i in pending])
+
+        if any(h.name == new_name for h in self.store.heads()):
+            raise ValidationError("name", f"a project named '{new_name}' exists")
+        with gc_paused():
+            write_batches(self, batches())
+        self.maybe_snapshot(project.id)
+        return project.id
+
+    def revert(self, project_id: UUID, number: int, ctx: Context) -> int:
+        """Bring the project back to version ``number`` by recording new events."""
+        project = self.get_project(project_id)
+        version = project.get_version(number)
+        manifest = self.manifest_at(project_id, version.position)
+        target_meta = self.meta_at(project_id, manifest.meta_version)
+        with gc_paused():
+            events = write_batches(self, plan_revert(self, project, target_meta, manifest,
+                                                     version, ctx))
+        self.maybe_snapshot(project_id)
+        return events
+
+
+def _path(meta: MetaState, state: ItemState) -> str:
+    return f"{meta.dataset_path(state.dataset_id)}/{state.name}"
+
+
+def _keep_datasets(meta: MetaState, names: list[str] | None) -> MetaState:
+    """Only the named datasets (by name or path), their parents and their children."""
+    if not names:
+        return meta
+    keep: set[int] = set()
+    for d in meta.datasets.values():
+        path = meta.dataset_path(d.id)
+        if any(path == n or d.name == n or path.startswith(n + "/") for n in names):
+            keep.add(d.id)
+    missing = [n for n in names if not any(
+        meta.dataset_path(i) == n or meta.datasets[i].name == n for i in keep)]
+    if missing:
+        raise ValidationError("datasets", f"no dataset named {', '.join(missing)}")
+    for d in list(keep):
+        parent = meta.datasets[d].parent_id
+        while parent is not None:
+            keep.add(parent)
+            parent = meta.datasets[parent].parent_id
+    return MetaState(meta.name, meta.classes, meta.tag_metas,
+                     {i: d for i, d in meta.datasets.items() if i in keep})

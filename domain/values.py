@@ -1,0 +1,125 @@
+"""Value objects: small immutable records that events carry and aggregates hold.
+
+Ids of classes, tag metas, datasets and objects are integers local to a project, so a
+restored project keeps them and a state's digest does not depend on where it lives.
+Timestamps are ISO 8601 strings, kept exactly as received, so exports round-trip.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from uuid import UUID
+
+SHAPES: tuple[str, ...] = (
+    "point",
+    "rectangle",
+    "polygon",
+    "line",
+    "bitmap",
+    "graph",
+    "cuboid",
+    "cuboid_2d",
+    "oriented_bbox",
+    "alpha_mask",
+    "any",
+)
+"""Supervisely's shape names; ``any`` is a class that accepts every geometry."""
+
+TAG_VALUE_TYPES: tuple[str, ...] = ("none", "any_string", "any_number", "oneof_string")
+
+
+@dataclass(frozen=True, slots=True)
+class MediaLink:
+    """Where an item's pixels live. Media are linked by URI and sha256, never copied."""
+
+    uri: str
+    sha256: str
+    size: int
+    width: int
+    height: int
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectClass:
+    id: int
+    title: str
+    shape: str
+    color: str = "#000000"
+    geometry_config: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TagMeta:
+    id: int
+    name: str
+    value_type: str = "none"
+    values: tuple[str, ...] = ()
+    color: str = "#000000"
+    applicable_type: str = "all"
+    classes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    """A tag on an item or an object; ``meta_id`` names its :class:`TagMeta`."""
+
+    meta_id: int
+    value: str | float | None = None
+    labeler: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class AnnotationObject:
+    """One labelled object: its class, geometry (Supervisely's JSON form) and tags."""
+
+    id: int
+    class_id: int
+    geometry: dict[str, Any]
+    tags: tuple[Tag, ...] = ()
+    labeler: str = ""
+    created_at: str = ""
+    updated_at: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Dataset:
+    id: int
+    name: str
+    parent_id: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """A named checkpoint over a project's log."""
+
+    number: int
+    title: str
+    description: str
+    author: str
+    created_at: str
+    position: int
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a restored project came from: recorded in its first event."""
+
+    project_id: UUID
+    project_name: str
+    version: int
+    position: int
+    digest: str
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """Who causes a change, and through which app session (if any)."""
+
+    actor: str
+    session_id: UUID | None = None
+    extra: dict[str, Any] = field(default_factory=dict)

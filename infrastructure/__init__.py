@@ -1,0 +1,1 @@
+"""Adapters: persistence, codecs, snapshot and media stores, integrity chain, formats."""

@@ -1,0 +1,98 @@
+"""Shared helpers of the format readers and writers: JSON files, media links."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeGuard
+
+from domain.errors import ValidationError
+from domain.values import MediaLink
+
+CHUNK = 1 << 20
+FILE_SCHEME = "file://"
+
+
+def load_json(path: Path, label: str) -> Any:
+    """Parse a JSON file; errors name ``label`` (the file as the user knows it) and line."""
+    try:
+        with path.open("rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        raise ValidationError(label, "file not found") from None
+    except OSError as exc:
+        raise ValidationError(label, f"cannot read: {exc.strerror or exc}") from None
+    try:
+        return json.loads(raw)
+    except UnicodeDecodeError as exc:
+        raise ValidationError(label, f"not UTF-8 text: {exc.reason}") from None
+    except json.JSONDecodeError as exc:
+        raise ValidationError(
+            label, f"invalid JSON at line {exc.lineno}, column {exc.colno}: {exc.msg}"
+        ) from None
+
+
+def sha256_file(path: Path) -> tuple[str, int]:
+    """Hex sha256 and byte size of a file, read in 1 MiB chunks."""
+    digest = hashlib.sha256()
+    size = 0
+    with path.open("rb") as handle:
+        while chunk := handle.read(CHUNK):
+            digest.update(chunk)
+            size += len(chunk)
+    return digest.hexdigest(), size
+
+
+def file_media(path: Path, width: int, height: int) -> MediaLink:
+    """A media link to a local file: ``file://`` URI of its resolved path, sha256, size."""
+    resolved = path.resolve()
+    sha, size = sha256_file(resolved)
+    return MediaLink(FILE_SCHEME + str(resolved), sha, size, width, height)
+
+
+def local_path(uri: str) -> Path | None:
+    """The local path of a ``file://`` URI, or None for any other URI."""
+    if not uri.startswith(FILE_SCHEME):
+        return None
+    rest = uri[len(FILE_SCHEME) :]
+    if rest.startswith("localhost/"):
+        rest = rest[len("localhost") :]
+    return Path(rest) if rest.startswith("/") else None
+
+
+def is_int(value: object) -> TypeGuard[int]:
+    """An int that is not a bool (JSON's true/false are no numbers here)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def detect_shape(geometry: Mapping[str, Any]) -> str | None:
+    """Shape of a geometry lacking ``geometryType``: the domain's detector, or (while the
+    domain package cannot be imported) the same key-based guess; None when ambiguous."""
+    try:
+        from domain.geometry.validate import detect_shape as detect
+    except ImportError:  # pragma: no cover - only while the domain module is missing
+        return _fallback_detect(geometry)
+    result: str | None = detect(geometry)
+    return result
+
+
+def _fallback_detect(geometry: Mapping[str, Any]) -> str | None:
+    for key, shape in (
+        ("bitmap", "bitmap"),
+        ("nodes", "graph"),
+        ("vertices", "cuboid_2d"),
+        ("faces", "cuboid"),
+        ("angle", "oriented_bbox"),
+    ):
+        if key in geometry:
+            return shape
+    points = geometry.get("points")
+    if isinstance(points, Mapping):
+        exterior, interior = points.get("exterior"), points.get("interior")
+        if isinstance(interior, list) and interior:
+            return "polygon"
+        if isinstance(exterior, list) and len(exterior) == 1:
+            return "point"
+    return None

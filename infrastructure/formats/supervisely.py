@@ -1,0 +1,344 @@
+"""Read a Supervisely images project (``meta.json`` + dataset folders) into a ProjectState.
+
+The reader only converts: geometries are kept exactly as the format gives them and are
+validated by the application. An object's shape is its class's shape, except for classes
+of shape ``any``, whose objects carry their own shape as ``geometry["geometryType"]``
+(the object's ``geometryType``, or the shape detected from its geometry keys).
+Every refusal is a ValidationError whose field is ``"<file relative to root>:<json path>"``.
+"""
+
+from __future__ import annotations
+
+import os
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from domain.errors import ValidationError
+from domain.state import ItemState, MetaState, ProjectState
+from domain.values import (
+    SHAPES,
+    TAG_VALUE_TYPES,
+    AnnotationObject,
+    Dataset,
+    MediaLink,
+    ObjectClass,
+    Tag,
+    TagMeta,
+)
+from infrastructure.formats.files import detect_shape, file_media, is_int, load_json
+
+GEOMETRY_KEYS: tuple[str, ...] = (
+    "points",
+    "bitmap",
+    "nodes",
+    "edges",
+    "faces",
+    "vertices",
+    "angle",
+)
+"""Keys of a Supervisely object that make up its geometry."""
+
+MEDIA_KEY = "annoledger_media"
+"""Key of ``meta/<item>.json`` that links an item to pixels stored elsewhere."""
+
+_NOT_DATASET_DIRS = frozenset({"ann", "img", "meta", "img_info"})
+
+Progress = Callable[[int, int], None]
+
+
+def read_supervisely(root: Path, *, progress: Progress | None = None) -> ProjectState:
+    """Read the Supervisely project at ``root``; its name is the folder's name."""
+    root = Path(root)
+    if not root.is_dir():
+        raise ValidationError(str(root), "not a directory")
+    if not (root / "meta.json").is_file():
+        raise ValidationError("meta.json", f"missing: {root} is not a Supervisely project")
+    meta_json = load_json(root / "meta.json", "meta.json")
+    if not isinstance(meta_json, dict):
+        raise ValidationError("meta.json", "must be a JSON object")
+    classes = _read_classes(meta_json)
+    tag_metas = _read_tag_metas(meta_json)
+    datasets, dirs = _find_datasets(root)
+    meta = MetaState(root.name, classes, tag_metas, datasets)
+    jobs = [
+        (ds_id, dirs[ds_id], ann)
+        for ds_id in sorted(dirs)
+        for ann in sorted((dirs[ds_id] / "ann").iterdir())
+        if ann.name.endswith(".json") and ann.is_file()
+    ]
+    reader = _ItemReader(root, meta)
+    state = ProjectState(meta)
+    for done, (ds_id, ds_dir, ann_path) in enumerate(jobs, 1):
+        item = reader.read(ds_id, ds_dir, ann_path)
+        state.items[(ds_id, item.name)] = item
+        if progress is not None:
+            progress(done, len(jobs))
+    return state
+
+
+def _err(file: str, field: str, message: str) -> ValidationError:
+    return ValidationError(f"{file}:{field}", message)
+
+
+def _text(data: dict[str, Any], key: str, file: str, field: str, default: str = "") -> str:
+    value = data.get(key, default)
+    if value is None:
+        return default
+    if not isinstance(value, str):
+        raise _err(file, f"{field}.{key}" if field else key, "must be a string")
+    return value
+
+
+def _entries(data: dict[str, Any], key: str, file: str, field: str = "") -> list[Any]:
+    value = data.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _err(file, f"{field}.{key}" if field else key, "must be a list")
+    return value
+
+
+def _assign_ids(entries: list[dict[str, Any]], kind: str) -> list[int]:
+    """Ids as given, and 1.. (skipping taken ones) for entries that have none."""
+    taken: set[int] = set()
+    for i, entry in enumerate(entries):
+        if "id" in entry:
+            if not is_int(entry["id"]):
+                raise _err("meta.json", f"{kind}[{i}].id", "must be an integer")
+            if entry["id"] in taken:
+                raise _err("meta.json", f"{kind}[{i}].id", f"duplicate id {entry['id']}")
+            taken.add(entry["id"])
+    ids: list[int] = []
+    fresh = 1
+    for entry in entries:
+        if "id" in entry:
+            ids.append(entry["id"])
+            continue
+        while fresh in taken:
+            fresh += 1
+        taken.add(fresh)
+        ids.append(fresh)
+    return ids
+
+
+def _objects_list(meta_json: dict[str, Any], kind: str) -> list[dict[str, Any]]:
+    entries = _entries(meta_json, kind, "meta.json")
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            raise _err("meta.json", f"{kind}[{i}]", "must be a JSON object")
+    return entries
+
+
+def _read_classes(meta_json: dict[str, Any]) -> dict[int, ObjectClass]:
+    entries = _objects_list(meta_json, "classes")
+    classes: dict[int, ObjectClass] = {}
+    titles: set[str] = set()
+    for i, (cid, entry) in enumerate(zip(_assign_ids(entries, "classes"), entries, strict=True)):
+        field = f"classes[{i}]"
+        title = _text(entry, "title", "meta.json", field)
+        if not title:
+            raise _err("meta.json", f"{field}.title", "missing")
+        if title in titles:
+            raise _err("meta.json", f"{field}.title", f"duplicate class {title!r}")
+        titles.add(title)
+        shape = _text(entry, "shape", "meta.json", field)
+        if shape not in SHAPES:
+            raise _err("meta.json", f"{field}.shape", f"unknown shape {shape!r}")
+        config = entry.get("geometry_config")
+        if config is not None and not isinstance(config, dict):
+            raise _err("meta.json", f"{field}.geometry_config", "must be a JSON object")
+        color = _text(entry, "color", "meta.json", field, "#000000")
+        classes[cid] = ObjectClass(cid, title, shape, color, config or None)
+    return classes
+
+
+def _read_tag_metas(meta_json: dict[str, Any]) -> dict[int, TagMeta]:
+    entries = _objects_list(meta_json, "tags")
+    metas: dict[int, TagMeta] = {}
+    names: set[str] = set()
+    for i, (tid, entry) in enumerate(zip(_assign_ids(entries, "tags"), entries, strict=True)):
+        field = f"tags[{i}]"
+        name = _text(entry, "name", "meta.json", field)
+        if not name:
+            raise _err("meta.json", f"{field}.name", "missing")
+        if name in names:
+            raise _err("meta.json", f"{field}.name", f"duplicate tag {name!r}")
+        names.add(name)
+        value_type = _text(entry, "value_type", "meta.json", field, "none")
+        if value_type not in TAG_VALUE_TYPES:
+            raise _err("meta.json", f"{field}.value_type", f"unknown value type {value_type!r}")
+        lists: dict[str, tuple[str, ...]] = {}
+        for key in ("values", "classes"):
+            values = _entries(entry, key, "meta.json", field)
+            if not all(isinstance(v, str) for v in values):
+                raise _err("meta.json", f"{field}.{key}", "must be a list of strings")
+            lists[key] = tuple(values)
+        metas[tid] = TagMeta(
+            tid,
+            name,
+            value_type,
+            lists["values"],
+            _text(entry, "color", "meta.json", field, "#000000"),
+            _text(entry, "applicable_type", "meta.json", field, "all"),
+            lists["classes"],
+        )
+    return metas
+
+
+def _find_datasets(root: Path) -> tuple[dict[int, Dataset], dict[int, Path]]:
+    """Every folder with an ``ann/`` folder is a dataset; the nearest such ancestor is
+    its parent. Ids are 1.. in sorted path order."""
+    if (root / "ann").is_dir():
+        raise ValidationError("ann", "annotations at the project root: datasets are folders")
+    found: list[tuple[str, ...]] = []
+    for dirpath, dirnames, _ in os.walk(root):
+        rel = Path(dirpath).relative_to(root).parts
+        if rel and "ann" in dirnames and (Path(dirpath) / "ann").is_dir():
+            found.append(rel)
+            dirnames[:] = [d for d in dirnames if d not in _NOT_DATASET_DIRS]
+        dirnames[:] = [d for d in dirnames if not d.startswith(".")]
+    datasets: dict[int, Dataset] = {}
+    dirs: dict[int, Path] = {}
+    ids: dict[tuple[str, ...], int] = {}
+    names: dict[tuple[int | None, str], str] = {}
+    for ds_id, rel in enumerate(sorted(found), 1):
+        parent = next((ids[rel[:n]] for n in range(len(rel) - 1, 0, -1) if rel[:n] in ids), None)
+        label = "/".join(rel)
+        other = names.setdefault((parent, rel[-1]), label)
+        if other != label:
+            raise ValidationError(label, f"dataset name {rel[-1]!r} also used by {other}")
+        ids[rel] = ds_id
+        datasets[ds_id] = Dataset(ds_id, rel[-1], parent)
+        dirs[ds_id] = root.joinpath(*rel)
+    return datasets, dirs
+
+
+class _ItemReader:
+    """Reads ``ann/<item>.json`` files against a project's meta."""
+
+    def __init__(self, root: Path, meta: MetaState) -> None:
+        self.root = root
+        self.meta = meta
+        self.class_by_title = {c.title: c for c in meta.classes.values()}
+        self.tag_by_name = {t.name: t for t in meta.tag_metas.values()}
+        self.seen: dict[tuple[int, str], str] = {}
+
+    def read(self, ds_id: int, ds_dir: Path, ann_path: Path) -> ItemState:
+        file = ann_path.relative_to(self.root).as_posix()
+        name = ann_path.name[: -len(".json")]
+        other = self.seen.setdefault((ds_id, unicodedata.normalize("NFC", name)), file)
+        if other != file:
+            raise ValidationError(file, f"duplicate item name {name!r} (also {other})")
+        data = load_json(ann_path, file)
+        if not isinstance(data, dict):
+            raise ValidationError(file, "must be a JSON object")
+        size = data.get("size")
+        if not isinstance(size, dict):
+            raise _err(file, "size", "missing image size {height, width}")
+        for key in ("height", "width"):
+            if not is_int(size.get(key)) or size[key] < 0:
+                raise _err(file, f"size.{key}", "must be a non-negative integer")
+        media = self._media(ds_dir, name, size["width"], size["height"])
+        objects = tuple(
+            self._object(file, f"objects[{i}]", obj)
+            for i, obj in enumerate(_entries(data, "objects", file))
+        )
+        return ItemState(
+            dataset_id=ds_id,
+            name=name,
+            media=media,
+            tags=self._tags(file, "", data),
+            objects=objects,
+            description=_text(data, "description", file, ""),
+        )
+
+    def _media(self, ds_dir: Path, name: str, width: int, height: int) -> MediaLink:
+        pixels = ds_dir / "img" / name
+        if pixels.is_file():
+            return file_media(pixels, width, height)
+        meta_path = ds_dir / "meta" / f"{name}.json"
+        if meta_path.is_file():
+            file = meta_path.relative_to(self.root).as_posix()
+            link = load_json(meta_path, file)
+            if isinstance(link, dict) and MEDIA_KEY in link:
+                media = link[MEDIA_KEY]
+                if not isinstance(media, dict):
+                    raise _err(file, MEDIA_KEY, "must be a JSON object")
+                uri = _text(media, "uri", file, MEDIA_KEY)
+                sha = _text(media, "sha256", file, MEDIA_KEY)
+                size = media.get("size", 0)
+                if not uri or not is_int(size) or size < 0:
+                    raise _err(file, MEDIA_KEY, "needs a uri and a non-negative integer size")
+                return MediaLink(uri, sha, size, width, height)
+        return MediaLink(name, "", 0, width, height)
+
+    def _object(self, file: str, field: str, obj: Any) -> AnnotationObject:
+        if not isinstance(obj, dict):
+            raise _err(file, field, "must be a JSON object")
+        title = obj.get("classTitle")
+        if title is None and is_int(obj.get("classId")):
+            found = self.meta.classes.get(obj["classId"])
+            title = found.title if found else None
+        cls = self.class_by_title.get(title) if isinstance(title, str) else None
+        if cls is None:
+            raise _err(file, f"{field}.classTitle", f"unknown class {title!r}")
+        geometry = {key: obj[key] for key in GEOMETRY_KEYS if key in obj}
+        declared = obj.get("geometryType")
+        if declared is not None and not isinstance(declared, str):
+            raise _err(file, f"{field}.geometryType", "must be a string")
+        if cls.shape == "any":
+            shape = declared or detect_shape(geometry)
+            if not shape:
+                raise _err(file, f"{field}.geometryType", "missing, and not detectable")
+            geometry["geometryType"] = shape
+        elif declared and declared != cls.shape:
+            raise _err(
+                file,
+                f"{field}.geometryType",
+                f"{declared!r} contradicts class {cls.title!r} of shape {cls.shape!r}",
+            )
+        object_id = obj.get("id", 0)
+        if not is_int(object_id):
+            raise _err(file, f"{field}.id", "must be an integer")
+        return AnnotationObject(
+            id=object_id,
+            class_id=cls.id,
+            geometry=geometry,
+            tags=self._tags(file, field, obj),
+            labeler=_text(obj, "labelerLogin", file, field),
+            created_at=_text(obj, "createdAt", file, field),
+            updated_at=_text(obj, "updatedAt", file, field),
+            description=_text(obj, "description", file, field),
+        )
+
+    def _tags(self, file: str, field: str, owner: dict[str, Any]) -> tuple[Tag, ...]:
+        tags: list[Tag] = []
+        prefix = f"{field}.tags" if field else "tags"
+        for i, raw in enumerate(_entries(owner, "tags", file, field)):
+            where = f"{prefix}[{i}]"
+            if not isinstance(raw, dict):
+                raise _err(file, where, "must be a JSON object")
+            name = raw.get("name")
+            if name is None and is_int(raw.get("tagId")):
+                found = self.meta.tag_metas.get(raw["tagId"])
+                name = found.name if found else None
+            meta = self.tag_by_name.get(name) if isinstance(name, str) else None
+            if meta is None:
+                raise _err(file, f"{where}.name", f"unknown tag {name!r}")
+            value = raw.get("value")
+            if value is not None and (
+                isinstance(value, bool) or not isinstance(value, str | int | float)
+            ):
+                raise _err(file, f"{where}.value", "must be a string, a number or null")
+            tags.append(
+                Tag(
+                    meta_id=meta.id,
+                    value=value,
+                    labeler=_text(raw, "labelerLogin", file, where),
+                    created_at=_text(raw, "createdAt", file, where),
+                    updated_at=_text(raw, "updatedAt", file, where),
+                )
+            )
+        return tuple(tags)

@@ -1,0 +1,182 @@
+"""Write a ProjectState as a Supervisely images project.
+
+Layout: ``meta.json``; per dataset (a nested one under ``<parent>/datasets/<child>/``)
+``ann/<item>.json``, ``meta/<item>.json`` (``{"annoledger_media": {...}}``, the item's
+media link) and ``img/<item>``, a symlink to the media file when its URI is a ``file://``
+path that exists: media are linked, never copied. Objects of ``any`` classes carry their
+shape in ``geometry["geometryType"]``; it becomes the object's ``geometryType``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from domain.errors import ValidationError
+from domain.state import ItemState, MetaState, ProjectState
+from domain.values import AnnotationObject, Tag
+from infrastructure.formats.files import detect_shape, local_path
+from infrastructure.formats.supervisely import MEDIA_KEY
+
+
+def write_supervisely(state: ProjectState, outdir: Path) -> None:
+    """Write ``state`` into ``outdir``, which must not exist or be empty."""
+    outdir = Path(outdir)
+    if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
+        raise ValidationError("outdir", f"{outdir} exists and is not an empty directory")
+    meta = state.meta
+    dirs = _dataset_dirs(meta)
+    writer = _AnnWriter(meta)
+    prepared: list[tuple[ItemState, Path, dict[str, Any]]] = []
+    for item in state.iter_items():
+        field = f"items[{state.item_path(item)}]"
+        _check_name(item.name, f"{field}.name")
+        if item.dataset_id not in dirs:
+            raise ValidationError(f"{field}.dataset_id", f"unknown dataset {item.dataset_id}")
+        prepared.append((item, dirs[item.dataset_id], writer.ann(field, item)))
+    outdir.mkdir(parents=True, exist_ok=True)
+    _dump(outdir / "meta.json", _meta_json(meta))
+    for rel in dirs.values():
+        for sub in ("ann", "img", "meta"):
+            (outdir / rel / sub).mkdir(parents=True, exist_ok=True)
+    for item, rel, ann in prepared:
+        ds_dir = outdir / rel
+        _dump(ds_dir / "ann" / f"{item.name}.json", ann)
+        media = item.media
+        link = {
+            "uri": media.uri,
+            "sha256": media.sha256,
+            "size": media.size,
+            "width": media.width,
+            "height": media.height,
+        }
+        _dump(ds_dir / "meta" / f"{item.name}.json", {MEDIA_KEY: link})
+        source = local_path(media.uri)
+        if source is not None and source.is_file():
+            os.symlink(source, ds_dir / "img" / item.name)
+
+
+def _dump(path: Path, data: Any) -> None:
+    path.write_text(json.dumps(data, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def _check_name(name: str, field: str) -> None:
+    if not name or name in (".", "..") or any(c in name for c in "/\\\x00"):
+        raise ValidationError(field, f"{name!r} cannot be a file name")
+
+
+def _dataset_dirs(meta: MetaState) -> dict[int, Path]:
+    """Folder of each dataset relative to the project folder."""
+    dirs: dict[int, Path] = {}
+
+    def resolve(ds_id: int, depth: int) -> Path:
+        if ds_id in dirs:
+            return dirs[ds_id]
+        if ds_id not in meta.datasets or depth > len(meta.datasets):
+            raise ValidationError(f"datasets[{ds_id}]", "unknown or cyclic dataset")
+        ds = meta.datasets[ds_id]
+        _check_name(ds.name, f"datasets[{ds_id}].name")
+        if ds.name == "ann":
+            raise ValidationError(f"datasets[{ds_id}].name", "'ann' is reserved")
+        if ds.parent_id is None:
+            path = Path(ds.name)
+        else:
+            path = resolve(ds.parent_id, depth + 1) / "datasets" / ds.name
+        dirs[ds_id] = path
+        return path
+
+    for ds_id in sorted(meta.datasets):
+        resolve(ds_id, 0)
+    return dirs
+
+
+def _meta_json(meta: MetaState) -> dict[str, Any]:
+    classes: list[dict[str, Any]] = []
+    for cls in sorted(meta.classes.values(), key=lambda c: c.id):
+        entry: dict[str, Any] = {
+            "id": cls.id,
+            "title": cls.title,
+            "shape": cls.shape,
+            "color": cls.color,
+        }
+        if cls.geometry_config is not None:
+            entry["geometry_config"] = cls.geometry_config
+        classes.append(entry)
+    tags = [
+        {
+            "id": t.id,
+            "name": t.name,
+            "value_type": t.value_type,
+            "values": list(t.values),
+            "color": t.color,
+            "applicable_type": t.applicable_type,
+            "classes": list(t.classes),
+        }
+        for t in sorted(meta.tag_metas.values(), key=lambda t: t.id)
+    ]
+    return {"classes": classes, "tags": tags, "projectType": "images"}
+
+
+class _AnnWriter:
+    """Builds ``ann/<item>.json`` documents against a project's meta."""
+
+    def __init__(self, meta: MetaState) -> None:
+        self.meta = meta
+
+    def ann(self, field: str, item: ItemState) -> dict[str, Any]:
+        return {
+            "description": item.description,
+            "tags": self._tags(f"{field}.tags", item.tags),
+            "size": {"height": item.media.height, "width": item.media.width},
+            "objects": [
+                self._object(f"{field}.objects[{i}]", obj) for i, obj in enumerate(item.objects)
+            ],
+        }
+
+    def _tags(self, field: str, tags: tuple[Tag, ...]) -> list[dict[str, Any]]:
+        out: list[dict[str, Any]] = []
+        for i, tag in enumerate(tags):
+            meta = self.meta.tag_metas.get(tag.meta_id)
+            if meta is None:
+                raise ValidationError(f"{field}[{i}].meta_id", f"unknown tag meta {tag.meta_id}")
+            out.append(
+                {
+                    "tagId": meta.id,
+                    "name": meta.name,
+                    "value": tag.value,
+                    "labelerLogin": tag.labeler,
+                    "createdAt": tag.created_at,
+                    "updatedAt": tag.updated_at,
+                }
+            )
+        return out
+
+    def _object(self, field: str, obj: AnnotationObject) -> dict[str, Any]:
+        cls = self.meta.classes.get(obj.class_id)
+        if cls is None:
+            raise ValidationError(f"{field}.class_id", f"unknown class {obj.class_id}")
+        geometry = dict(obj.geometry)
+        carried = geometry.pop("geometryType", None)
+        shape: str | None = cls.shape
+        if shape == "any":
+            shape = carried if isinstance(carried, str) else detect_shape(geometry)
+            if not shape:
+                raise ValidationError(f"{field}.geometry", "no geometryType for an 'any' class")
+        entry: dict[str, Any] = {
+            "id": obj.id,
+            "classId": cls.id,
+            "classTitle": cls.title,
+            "description": obj.description,
+            "geometryType": shape,
+            "labelerLogin": obj.labeler,
+            "createdAt": obj.created_at,
+            "updatedAt": obj.updated_at,
+            "tags": self._tags(f"{field}.tags", obj.tags),
+        }
+        clash = sorted(set(geometry) & set(entry))
+        if clash:
+            raise ValidationError(f"{field}.geometry", f"non-geometry keys {clash}")
+        entry.update(geometry)
+        return entry

@@ -1,0 +1,1 @@
+"""Storage on SQLAlchemy: SQLite by default, PostgreSQL by URL."""

@@ -1,0 +1,99 @@
+"""The item catalog: the current state index written with the events that change it.
+
+It answers "which items does a project hold, under which names, with how many
+objects" without replaying anything, enforces unique item names per dataset with a
+database constraint, and feeds the project's incremental digest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from uuid import UUID
+
+import sqlalchemy as sa
+from sqlalchemy import Connection
+from sqlalchemy import exc as sa_exc
+
+from application.ports import CatalogEntry, ProjectWrite
+from domain.digest import MODULUS
+from domain.errors import DuplicateNameError
+from infrastructure.persistence.schema import Tables
+
+_BATCH = 500
+
+
+@dataclass(slots=True)
+class CatalogDelta:
+    items: int = 0
+    objects: int = 0
+    added: int = 0
+    removed: int = 0
+
+    def items_sum(self, before: int) -> str:
+        return f"{(before + self.added - self.removed) % MODULUS:064x}"
+
+
+def apply_catalog(conn: Connection, tables: Tables, write: ProjectWrite) -> CatalogDelta:
+    delta = CatalogDelta()
+    if not write.items:
+        return delta
+    t = tables.items
+    latest = {e.item_id: e for e in write.items}  # the last entry per item wins
+    old = dict(_existing(conn, t, list(latest)))
+    to_delete = [i for i, e in latest.items() if e.removed and i in old]
+    inserts, updates = [], []
+    for item_id, e in latest.items():
+        before = old.get(item_id)
+        if before is not None:
+            delta.removed += before[1]
+            delta.objects -= before[0]
+            delta.items -= 1
+        if e.removed:
+            continue
+        delta.added += e.state_hash
+        delta.objects += e.objects
+        delta.items += 1
+        row = _row(write.project_id, e)
+        (updates if before is not None else inserts).append(row)
+    for i in range(0, len(to_delete), _BATCH):
+        conn.execute(t.delete().where(t.c.item_id.in_(to_delete[i:i + _BATCH])))
+    try:
+        if updates:
+            # Two-step so that swapping names between items never trips the constraint.
+            conn.execute(t.delete().where(t.c.item_id.in_([u["item_id"] for u in updates])))
+            conn.execute(t.insert(), updates)
+        if inserts:
+            conn.execute(t.insert(), inserts)
+    except sa_exc.IntegrityError as exc:
+        raise _duplicate(updates + inserts) from exc
+    return delta
+
+
+def _existing(conn: Connection, t: sa.Table, ids: list[UUID]) -> Iterator[tuple[UUID, tuple[int, int]]]:
+    for i in range(0, len(ids), _BATCH):
+        q = sa.select(t.c.item_id, t.c.objects, t.c.state_hash).where(
+            t.c.item_id.in_(ids[i:i + _BATCH]))
+        for r in conn.execute(q):
+            yield r.item_id, (r.objects, int(r.state_hash, 16))
+
+
+def _row(project_id: UUID, e: CatalogEntry) -> dict[str, object]:
+    return {
+        "item_id": e.item_id, "project_id": project_id, "dataset_id": e.dataset_id,
+        "name": e.name, "version": e.version, "objects": e.objects,
+        "state_hash": f"{e.state_hash:064x}", "classes": ",".join(f"{c}:{n}" for c, n in e.classes),
+        "tag_ids": ",".join(map(str, e.tag_ids)),
+    }
+
+
+def _duplicate(rows: list[dict[str, object]]) -> DuplicateNameError:
+    """Name the item whose (dataset, name) was taken; the transaction rolls back anyway."""
+    seen: set[tuple[object, object]] = set()
+    for row in rows:
+        key = (row["dataset_id"], row["name"])
+        if key in seen or len(rows) == 1:
+            return DuplicateNameError(
+                f"dataset {key[0]} already holds an item named '{key[1]}'")
+        seen.add(key)
+    return DuplicateNameError(f"one of {len(rows)} item names is taken in its dataset")

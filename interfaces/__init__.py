@@ -1,0 +1,1 @@
+"""Entrypoints: HTTP API, CLI, web page. Thin: parse, call the application, map errors."""

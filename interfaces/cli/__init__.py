@@ -1,0 +1,1 @@
+"""The annoledger command line."""

@@ -1,0 +1,65 @@
+"""``annoledger import ...`` and ``annoledger export ...``"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from application.views import ImportResult
+from interfaces.cli.runtime import Runtime, fail, out_console, print_json, progress_bar, runtime
+
+import_app = typer.Typer(no_args_is_help=True, help="Import a project from files.")
+export_app = typer.Typer(no_args_is_help=True, help="Export a project to files.")
+
+ProjectName = Annotated[str | None, typer.Option("--project", help="Create a project of this name")]
+Into = Annotated[str | None, typer.Option("--into", help="Sync into this existing project")]
+Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
+
+
+def _run(rt: Runtime, fmt: str, path: Path, project: str | None, into: str | None,
+         images: Path | None) -> ImportResult:
+    if (project is None) == (into is None):
+        fail("give exactly one of --project NAME or --into PROJECT", 2)
+    target = rt.project(into) if into else None
+    with progress_bar(f"import {fmt}") as report:
+        return rt.app.import_files(fmt, path, rt.ctx, name=project, into=target, images=images,
+                                   progress=report)
+
+
+def _show(result: ImportResult, json: bool) -> None:
+    if json:
+        print_json(result.as_json())
+    else:
+        out_console.print(f"project {result.project}: {result.items} items, "
+                          f"{result.objects} objects; {result.events} events recorded")
+
+
+@import_app.command("supervisely")
+def import_supervisely(ctx: typer.Context, directory: Path, project: ProjectName = None,
+                       into: Into = None, json: Json = False) -> None:
+    """A Supervisely project folder (meta.json, datasets with ann/ and img/)."""
+    _show(_run(runtime(ctx), "supervisely", directory, project, into, None), json)
+
+
+@import_app.command("coco")
+def import_coco(
+    ctx: typer.Context, file: Path, project: ProjectName = None, into: Into = None,
+    images: Annotated[Path | None, typer.Option("--images", help="Folder of the images")] = None,
+    json: Json = False,
+) -> None:
+    """A COCO instances JSON file."""
+    _show(_run(runtime(ctx), "coco", file, project, into, images), json)
+
+
+@export_app.command("supervisely")
+def export_supervisely(
+    ctx: typer.Context, project: str, outdir: Path,
+    version: Annotated[int | None, typer.Option("--version", help="Export this version")] = None,
+) -> None:
+    """Write the current state (or a version's) as a Supervisely project; media are linked."""
+    rt = runtime(ctx)
+    pid = rt.project(project)
+    rt.app.export_files("supervisely", pid, outdir, version if version is not None else "current")
+    out_console.print(f"exported to {outdir}")

@@ -1,0 +1,72 @@
+"""``annoledger``: the command line over the application.
+
+Global options come first: ``annoledger --db URL --actor NAME <command> ...``
+(or ``ANNOLEDGER_DB`` and ``ANNOLEDGER_ACTOR``). Exit code 0 on success; otherwise
+non-zero with a one-line reason on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from eventsourcing.persistence import PersistenceError
+from sqlalchemy.exc import SQLAlchemyError
+
+from application.settings import Settings
+from domain.errors import AnnoledgerError, NotFoundError
+from interfaces.cli import files, log, projects, serve, versions
+from interfaces.cli.runtime import Runtime, fail
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  help="Event-sourced project versions for a labeling platform.")
+app.add_typer(projects.app, name="projects")
+app.add_typer(versions.app, name="versions")
+app.add_typer(files.import_app, name="import")
+app.add_typer(files.export_app, name="export")
+app.command("log")(log.show_log)
+app.command("verify")(log.verify)
+app.command("serve")(serve.serve)
+
+
+@app.callback()
+def options(
+    ctx: typer.Context,
+    db: Annotated[str | None, typer.Option("--db", envvar="ANNOLEDGER_DB",
+                                           help="Database URL (sqlite:///file.db or postgresql://...)")] = None,
+    actor: Annotated[str | None, typer.Option("--actor", envvar="ANNOLEDGER_ACTOR",
+                                              help="Who is acting, recorded with every event")] = None,
+) -> None:
+    ctx.obj = Runtime(Settings.from_env(db_url=db, actor=actor))
+
+
+def main() -> None:
+    try:
+        app(standalone_mode=False)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except NotFoundError as exc:
+        _exit(str(exc), 3)
+    except AnnoledgerError as exc:
+        _exit(str(exc), 1)
+    except (SQLAlchemyError, PersistenceError) as exc:
+        _exit(f"database: {str(exc).splitlines()[0]}", 4)
+    except OSError as exc:
+        _exit(str(exc), 5)
+    except Exception as exc:  # click's usage errors
+        from click.exceptions import ClickException
+
+        if isinstance(exc, ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+def _exit(message: str, code: int) -> None:
+    try:
+        fail(message, code)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)

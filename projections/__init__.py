@@ -1,0 +1,1 @@
+"""Read models built from the log: workflow graph, audit index, history, diffs."""
