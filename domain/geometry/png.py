@@ -98,7 +98,7 @@ def read_info(png: bytes) -> PngInfo:
     return PngInfo(width, height, depth, ctype, interlace == 1)
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=256)
 def info_of(data: str) -> PngInfo:
     """Header of a ``bitmap.data`` string (cached: compare asks for sizes repeatedly)."""
     return read_info(png_bytes(data))
@@ -206,9 +206,9 @@ def _row_bits(row: bytes, width: int, info: PngInfo) -> int:
     return bits
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=32)
 def decode_mask(data: str) -> Mask:
-    """Decode a ``bitmap.data`` string into row bit sets (cached by the string)."""
+    """Decode a ``bitmap.data`` string into row bit sets (cached: compare meets a mask often)."""
     png = png_bytes(data)
     info = read_info(png)
     width, height = info.width, info.height

@@ -289,6 +289,7 @@ def detect_shape(geometry: Mapping[str, Any]) -> str | None:
     """Best guess of the shape of an old export's geometry that lacks ``geometryType``.
 
     Rectangles, lines and polygons cannot be told apart by their keys: ``None`` then.
+    An ``alpha_mask`` looks like a ``bitmap`` and is reported as one.
     """
     if "bitmap" in geometry:
         return "bitmap"

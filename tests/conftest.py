@@ -1,0 +1,41 @@
+"""Fixtures shared by every level: a database URL per backend, and an application."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from application.app import AnnoLedger
+from application.bootstrap import build_app
+from application.settings import Settings
+from domain.values import Context
+from infrastructure.persistence.factory import dispose_engines
+from tests.backends import require_pg
+
+ROOT = Path(__file__).resolve().parent.parent
+DEMO = ROOT / "infrastructure" / "demo_data" / "real_export_vector"
+FIXTURES = ROOT / "tests" / "fixtures"
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    url = f"sqlite:///{tmp_path}/ledger.db" if request.param == "sqlite" else require_pg()
+    yield url
+    dispose_engines()
+
+
+@pytest.fixture
+def settings(db_url: str) -> Settings:
+    return Settings(db_url=db_url, actor="tester", snapshot_every=50, item_snapshot_every=4)
+
+
+@pytest.fixture
+def app(settings: Settings) -> AnnoLedger:
+    return build_app(settings)
+
+
+@pytest.fixture
+def ctx() -> Context:
+    return Context("alice")
