@@ -1,0 +1,153 @@
+"""Versions: create, refuse when unchanged, compare, restore, revert, export."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from application.app import AnnoLedger
+from domain.digest import state_digest
+from domain.errors import NoChangesError, NotFoundError
+from domain.values import Context
+from tests.conftest import DEMO
+
+
+def _editable_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "edited"
+    shutil.copytree(DEMO, copy, symlinks=True)
+    for p in copy.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    return copy
+
+
+def _edit(copy: Path) -> None:
+    """Move a point, drop an object, add one without an id, tag an item."""
+    ann3 = copy / "ds" / "ann" / "cat3.jpg.json"
+    a3 = json.loads(ann3.read_text())
+    a3["objects"][1]["points"]["exterior"] = [[600, 100]]
+    del a3["objects"][2]
+    ann3.write_text(json.dumps(a3))
+    ann1 = copy / "ds" / "ann" / "cat1.jpg.json"
+    a1 = json.loads(ann1.read_text())
+    new = dict(a1["objects"][0])
+    new.pop("id")
+    new["points"] = {"exterior": [[10, 10], [50, 60]], "interior": []}
+    new["tags"] = []
+    a1["objects"].append(new)
+    ann1.write_text(json.dumps(a1))
+
+
+def test_the_versions_story_reports_exactly_the_edits(
+    app: AnnoLedger, ctx: Context, tmp_path: Path
+) -> None:
+    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
+    v1 = app.create_version(pid, ctx, "imported")
+    with pytest.raises(NoChangesError, match="version 1"):
+        app.create_version(pid, ctx)
+
+    copy = _editable_copy(tmp_path)
+    _edit(copy)
+    synced = app.import_files("supervisely", copy, ctx, into=pid)
+    assert synced.events == 3  # a geometry change, a removal, an addition: nothing else
+    v2 = app.create_version(pid, ctx, "edited")
+    assert (v1.number, v2.number) == (1, 2)
+    assert v2.position > v1.position and v2.digest != v1.digest
+
+    diff = app.diff(pid, 1, 2).as_json(per_item=True)
+    assert diff["items"] == {"added": [], "removed": [], "modified": ["ds/cat1.jpg", "ds/cat3.jpg"]}
+    assert diff["objects"] == {"added": 1, "removed": 1, "modified": 1, "per_item": {
+        "ds/cat1.jpg": {"added": diff["objects"]["per_item"]["ds/cat1.jpg"]["added"],
+                        "removed": [], "modified": []},
+        "ds/cat3.jpg": {"added": [], "removed": [556892356], "modified": [556892350]},
+    }}
+    assert diff["classes"]["cat"] == [2, 3]
+    assert diff["classes"]["test_point"] == [2, 1]
+
+    again = app.import_files("supervisely", copy, ctx, into=pid)
+    assert again.events == 0  # syncing the same content records nothing
+
+
+def test_restore_creates_a_new_project_equal_to_the_version(
+    app: AnnoLedger, ctx: Context, tmp_path: Path
+) -> None:
+    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
+    v1 = app.create_version(pid, ctx)
+    copy = _editable_copy(tmp_path)
+    _edit(copy)
+    app.import_files("supervisely", copy, ctx, into=pid)
+    app.create_version(pid, ctx)
+
+    restored = app.restore(pid, 1, ctx)
+    view = app.project_view(restored)
+    assert view.name == "demo, from ver. 1"
+    assert view.digest == v1.digest == state_digest(app.state_of(restored, "current"))
+    created = app.log_entries(restored, limit=1, newest=False)[0]
+    assert created.type == "Project.Created"
+    provenance = app.get_project(restored).provenance
+    assert provenance is not None
+    assert (provenance.project_id, provenance.version, provenance.digest) == (pid, 1, v1.digest)
+    assert app.project_view(restored).position == 1 + 6  # state, not history: one event per item
+
+    app.export_files("supervisely", restored, tmp_path / "out")
+    for ann in (DEMO / "ds" / "ann").glob("*.json"):
+        original = json.loads(ann.read_text())
+        exported = json.loads((tmp_path / "out" / "ds" / "ann" / ann.name).read_text())
+        assert {o["id"] for o in original["objects"]} == {o["id"] for o in exported["objects"]}
+        assert [o["points"] for o in original["objects"]] == [o["points"] for o in
+                                                             exported["objects"]]
+
+
+def test_a_restored_project_is_fully_editable(app: AnnoLedger, ctx: Context) -> None:
+    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
+    app.create_version(pid, ctx)
+    restored = app.restore(pid, 1, ctx, name="copy")
+    item = app.resolve_item(restored, "ds/cat1.jpg")
+    obj = next(iter(app.get_item(item).objects))
+    app.remove_object(item, obj, ctx)
+    assert app.project_view(restored).objects == 8
+    assert app.project_view(pid).objects == 9
+
+
+def test_restore_with_datasets_keeps_only_those(app: AnnoLedger, ctx: Context) -> None:
+    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
+    ds = app.create_dataset(pid, "other", ctx)
+    media = app.state_of(pid, "current").items[(1, "cat1.jpg")].media
+    app.upload_item(pid, ds.id, "x.jpg", media, ctx)
+    app.create_version(pid, ctx)
+    only = app.restore(pid, 1, ctx, name="only other", datasets=["other"])
+    assert app.project_view(only).items == 1
+    with pytest.raises(Exception, match="no dataset named nope"):
+        app.restore(pid, 1, ctx, name="x", datasets=["nope"])
+
+
+def test_revert_brings_back_the_exact_digest_and_keeps_history(
+    app: AnnoLedger, ctx: Context, tmp_path: Path
+) -> None:
+    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
+    v1 = app.create_version(pid, ctx)
+    copy = _editable_copy(tmp_path)
+    _edit(copy)
+    app.import_files("supervisely", copy, ctx, into=pid)
+    item = app.resolve_item(pid, "ds/dog3.jpg")
+    app.remove_item(item, ctx)
+    app.add_class(pid, app.get_project(pid).classes[2707428].__class__(0, "bird", "point"), ctx)
+    before = app.project_view(pid).position
+
+    app.revert(pid, 1, ctx)
+    view = app.project_view(pid)
+    assert view.digest == v1.digest
+    assert view.position > before
+    assert app.log_entries(pid, limit=1)[0].type == "Project.Reverted"
+    assert app.get_item(item).name == "dog3.jpg"  # revived, same id
+    assert app.verify(pid)[0].ok
+    with pytest.raises(NoChangesError):
+        app.create_version(pid, ctx)
+
+
+def test_an_unknown_version_is_named(app: AnnoLedger, ctx: Context) -> None:
+    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
+    with pytest.raises(NotFoundError, match="version not found: 3"):
+        app.restore(pid, 3, ctx)
