@@ -2,9 +2,10 @@
 
 msgpack has no UUID, tuple or user types, so they travel as extension types:
 ``1`` a UUID (16 raw bytes), ``2`` a tuple, ``3`` a registered transcoding
-(``[name, data]``). Timezone-aware datetimes use msgpack's own timestamp type.
-Value objects are registered with :func:`register_values`, encoded positionally:
-no field names are stored, which keeps an annotation object to a few dozen bytes.
+(``[name, data]``), ``4`` a ring of points (see :mod:`infrastructure.rings`).
+Timezone-aware datetimes use msgpack's own timestamp type. Value objects are
+registered with :func:`register_values`, encoded positionally: no field names are
+stored, which keeps an annotation object to a few dozen bytes.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from uuid import UUID
 
 import msgpack
 from eventsourcing.persistence import Transcoder, Transcoding
+
+from infrastructure.rings import RING_CODE, pack_geometry, unpack_ring
 
 _UUID, _TUPLE, _CUSTOM = 1, 2, 3
 
@@ -60,6 +63,8 @@ class MsgpackTranscoder(Transcoder):
             return UUID(bytes=data)
         if code == _TUPLE:
             return tuple(self.decode(data))
+        if code == RING_CODE:
+            return unpack_ring(data)
         if code == _CUSTOM:
             name, payload = self.decode(data)
             if name == "naive_datetime":
@@ -95,6 +100,15 @@ def register_values(transcoder: MsgpackTranscoder, *classes: type) -> None:
         transcoder.register(PositionalTranscoding(cls))
 
 
+class AnnotationObjectTranscoding(PositionalTranscoding):
+    """Positional, with coordinate rings packed as fixed-point integers where exact."""
+
+    def encode(self, obj: Any) -> list[Any]:
+        fields = super().encode(obj)
+        fields[2] = pack_geometry(fields[2])
+        return fields
+
+
 class LedgerTranscoder(MsgpackTranscoder):
     """The transcoder the application uses: msgpack plus annoledger's value objects."""
 
@@ -104,5 +118,6 @@ class LedgerTranscoder(MsgpackTranscoder):
 
         register_values(
             self, values.MediaLink, values.ObjectClass, values.TagMeta, values.Tag,
-            values.AnnotationObject, values.Dataset, values.Version, values.Provenance,
+            values.Dataset, values.Version, values.Provenance,
         )
+        self.register(AnnotationObjectTranscoding(values.AnnotationObject))
