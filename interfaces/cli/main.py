@@ -41,9 +41,12 @@ def options(
     ctx.obj = Runtime(Settings.from_env(db_url=db, actor=actor))
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    """The console script; ``argv`` lets tests run it in process."""
     try:
-        app(standalone_mode=False)
+        code = app(args=argv, standalone_mode=False)  # click returns Exit codes here
+        if isinstance(code, int) and code:
+            sys.exit(code)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
