@@ -37,7 +37,8 @@ class LedgerBase(Application[UUID]):
 
     def __init__(self, env: dict[str, str] | None = None, *, item_snapshot_every: int = 16,
                  snapshot_every: int = 10_000) -> None:
-        self.snapshotting_intervals = {Item: item_snapshot_every}
+        # Per instance, so tests and benchmarks can choose their own interval.
+        self.snapshotting_intervals = {Item: item_snapshot_every}  # type: ignore[misc]
         self.snapshot_every = snapshot_every
         super().__init__(env)
 
@@ -58,7 +59,7 @@ class LedgerBase(Application[UUID]):
 
     def _get(self, aggregate_id: UUID, kind: type[T], label: str) -> T:
         try:
-            found = self.repository.get(aggregate_id)
+            found: Any = self.repository.get(aggregate_id)
         except Exception as exc:  # the library raises AggregateNotFoundError
             if type(exc).__name__ == "AggregateNotFoundError":
                 raise NotFoundError(label, aggregate_id) from None

@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 from uuid import UUID
 
+from application.imports import ImportCommands
 from application.ports import FormatAdapters
 from application.versions import CURRENT, VersionCommands
 from application.views import ImportResult, ProgressFn, no_progress
 from domain.values import Context
 
 
-class FileCommands(VersionCommands):
+class FileCommands(VersionCommands, ImportCommands):
     formats: FormatAdapters | None = None
 
     def _formats(self) -> FormatAdapters:

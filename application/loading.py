@@ -54,13 +54,17 @@ def load_items(
             for e in store.stream_events(group, gt):
                 tails[_uuid(e.originator_id)].append(e)
             for i in group:
-                agg: Any = mapper.to_domain_event(snaps[i]).mutate(None) if gt else None
+                agg: Any = _event(mapper, snaps[i]).mutate(None) if gt else None
                 for e in tails[i]:
                     if e.originator_version > wanted[i]:
                         break
-                    agg = mapper.to_domain_event(e).mutate(agg)
+                    agg = _event(mapper, e).mutate(agg)
                 if agg is not None:
                     yield agg
+
+
+def _event(mapper: Mapper[UUID], stored: StoredEvent) -> Any:
+    return mapper.to_domain_event(stored)
 
 
 def _uuid(value: UUID | str) -> UUID:

@@ -115,7 +115,8 @@ class MetaCommands(LedgerBase):
         except ValueError:
             path, _, name = str(ref).rpartition("/")
             if not path:
-                raise ValidationError("item", f"'{ref}' is neither an id nor dataset/name")
+                raise ValidationError(
+                    "item", f"'{ref}' is neither an id nor dataset/name") from None
             found = self.store.find_item(project_id, self.resolve_dataset(project_id, path), name)
             if found is None:
                 raise NotFoundError("item", ref) from None

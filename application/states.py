@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
 from uuid import UUID
 
 from application.base import LedgerBase
@@ -107,7 +108,7 @@ class StateQueries(LedgerBase):
             records.reverse()
         entries = []
         for rec in records:
-            event = self.mapper.to_domain_event(rec.stored_event())
+            event: Any = self.mapper.to_domain_event(rec.stored_event())
             session = getattr(event, "session_id", None)
             kind = rec.topic.rpartition(":")[2]
             target = kind.split(".")[0].lower() + ":" + str(rec.originator_id)

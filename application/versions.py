@@ -103,7 +103,8 @@ class VersionCommands(StateQueries):
                 if state.dataset_id in meta.datasets:
                     pending.append(restored_item(project.id, state, ctx))
                 if len(pending) >= BATCH_ITEMS:
-                    yield pending, ProjectWrite(project.id, items=[catalog_entry(i) for i in pending])
+                    yield pending, ProjectWrite(project.id,
+                                                items=[catalog_entry(i) for i in pending])
                     pending = []
             if pending:
                 yield pending, ProjectWrite(project.id, items=[catalog_entry(i) for i in pending])
@@ -145,8 +146,8 @@ def _keep_datasets(meta: MetaState, names: list[str] | None) -> MetaState:
         meta.dataset_path(i) == n or meta.datasets[i].name == n for i in keep)]
     if missing:
         raise ValidationError("datasets", f"no dataset named {', '.join(missing)}")
-    for d in list(keep):
-        parent = meta.datasets[d].parent_id
+    for dataset_id in list(keep):
+        parent = meta.datasets[dataset_id].parent_id
         while parent is not None:
             keep.add(parent)
             parent = meta.datasets[parent].parent_id

@@ -7,6 +7,7 @@ store's optimistic-concurrency check.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -190,14 +191,7 @@ class Item(Aggregate):
         self._update_object(object_id, tags=tags, updated_at=updated_at)
 
     def _update_object(self, object_id: int, **changes: Any) -> None:
-        o = self.objects[object_id]
-        fields = {
-            "id": o.id, "class_id": o.class_id, "geometry": o.geometry, "tags": o.tags,
-            "labeler": o.labeler, "created_at": o.created_at, "updated_at": o.updated_at,
-            "description": o.description,
-        }
-        fields.update(changes)
-        self.objects[object_id] = AnnotationObject(**fields)
+        self.objects[object_id] = replace(self.objects[object_id], **changes)
 
     def remove_object(self, object_id: int, ctx: Context) -> None:
         self.get_object(object_id)
@@ -213,7 +207,7 @@ class Item(Aggregate):
 
     @event("TagSet")
     def _tag_set(self, tag: Tag, actor: str, session_id: UUID | None) -> None:
-        self.tags = tuple(t for t in self.tags if t.meta_id != tag.meta_id) + (tag,)
+        self.tags = (*(t for t in self.tags if t.meta_id != tag.meta_id), tag)
 
     def remove_tag(self, meta_id: int, ctx: Context) -> None:
         if all(t.meta_id != meta_id for t in self.tags):

@@ -42,7 +42,8 @@ def apply_catalog(conn: Connection, tables: Tables, write: ProjectWrite) -> Cata
     latest = {e.item_id: e for e in write.items}  # the last entry per item wins
     old = dict(_existing(conn, t, list(latest)))
     to_delete = [i for i, e in latest.items() if e.removed and i in old]
-    inserts, updates = [], []
+    inserts: list[dict[str, object]] = []
+    updates: list[dict[str, object]] = []
     for item_id, e in latest.items():
         before = old.get(item_id)
         if before is not None:
@@ -70,7 +71,9 @@ def apply_catalog(conn: Connection, tables: Tables, write: ProjectWrite) -> Cata
     return delta
 
 
-def _existing(conn: Connection, t: sa.Table, ids: list[UUID]) -> Iterator[tuple[UUID, tuple[int, int]]]:
+def _existing(
+    conn: Connection, t: sa.Table, ids: list[UUID]
+) -> Iterator[tuple[UUID, tuple[int, int]]]:
     for i in range(0, len(ids), _BATCH):
         q = sa.select(t.c.item_id, t.c.objects, t.c.state_hash).where(
             t.c.item_id.in_(ids[i:i + _BATCH]))

@@ -8,8 +8,8 @@ from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy import Engine
 from eventsourcing.persistence import StoredEvent
+from sqlalchemy import Engine
 from sqlalchemy import exc as sa_exc
 
 from application.ports import (

@@ -33,10 +33,12 @@ app.command("serve")(serve.serve)
 @app.callback()
 def options(
     ctx: typer.Context,
-    db: Annotated[str | None, typer.Option("--db", envvar="ANNOLEDGER_DB",
-                                           help="Database URL (sqlite:///file.db or postgresql://...)")] = None,
-    actor: Annotated[str | None, typer.Option("--actor", envvar="ANNOLEDGER_ACTOR",
-                                              help="Who is acting, recorded with every event")] = None,
+    db: Annotated[str | None, typer.Option(
+        "--db", envvar="ANNOLEDGER_DB",
+        help="Database URL (sqlite:///file.db or postgresql://...)")] = None,
+    actor: Annotated[str | None, typer.Option(
+        "--actor", envvar="ANNOLEDGER_ACTOR",
+        help="Who is acting, recorded with every event")] = None,
 ) -> None:
     ctx.obj = Runtime(Settings.from_env(db_url=db, actor=actor))
 

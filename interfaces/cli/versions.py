@@ -92,7 +92,8 @@ def diff(
 def restore(
     ctx: typer.Context, project: str, number: int,
     name: Annotated[str | None, typer.Option("--name")] = None,
-    datasets: Annotated[str | None, typer.Option("--datasets", help="Only these, comma-separated")] = None,
+    datasets: Annotated[str | None, typer.Option(
+        "--datasets", help="Only these, comma-separated")] = None,
     json: Json = False,
 ) -> None:
     """A new project holding the version's state (media linked, history not copied)."""

@@ -92,7 +92,7 @@ def test_an_object_of_a_class_with_another_shape_is_refused(
     ann = json.loads(ann_file.read_text())
     ann["objects"][0]["geometryType"] = "polygon"
     ann_file.write_text(json.dumps(ann))
-    with pytest.raises(ValidationError, match="ds/ann/cat1.jpg.json.*class 'cat'"):
+    with pytest.raises(ValidationError, match=r"ds/ann/cat1\.jpg\.json.*class 'cat'"):
         app.import_files("supervisely", broken, ctx, name="broken")
     assert app.projects() == []
 
@@ -101,6 +101,6 @@ def test_a_duplicate_item_name_in_a_dataset_is_refused(app: AnnoLedger, ctx: Con
     pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
     state = app.state_of(pid, "current")
     any_item = next(iter(state.items.values()))
-    with pytest.raises(DuplicateNameError, match="cat1.jpg"):
+    with pytest.raises(DuplicateNameError, match=r"cat1\.jpg"):
         app.upload_item(pid, any_item.dataset_id, "cat1.jpg", any_item.media, ctx)
     assert app.project_view(pid).items == 6
