@@ -104,3 +104,23 @@ def test_a_duplicate_item_name_in_a_dataset_is_refused(app: AnnoLedger, ctx: Con
     with pytest.raises(DuplicateNameError, match=r"cat1\.jpg"):
         app.upload_item(pid, any_item.dataset_id, "cat1.jpg", any_item.media, ctx)
     assert app.project_view(pid).items == 6
+
+
+def test_an_import_failing_after_many_batches_writes_nothing(
+    app: AnnoLedger, ctx: Context
+) -> None:
+    from domain.state import ItemState, MetaState, ProjectState
+    from domain.values import AnnotationObject, Dataset, MediaLink, ObjectClass
+
+    meta = MetaState("big", {1: ObjectClass(1, "box", "rectangle")}, {}, {1: Dataset(1, "ds")})
+    state = ProjectState(meta)
+    box = {"points": {"exterior": [[1, 2], [30, 40]], "interior": []}}
+    for i in range(1200):  # more than two write batches before the bad item
+        geometry = box if i != 1100 else {"points": {"exterior": [[1, 2]], "interior": []}}
+        name = f"img{i:05}.jpg"
+        state.items[(1, name)] = ItemState(1, name, MediaLink(f"s3://b/{name}", "", 0, 64, 64),
+                                           objects=(AnnotationObject(i + 1, 1, geometry),))
+    with pytest.raises(ValidationError, match=r"ds/img01100\.jpg"):
+        app.import_state(state, ctx)
+    assert app.projects() == []
+    assert app.recorder.max_notification_id() is None  # type: ignore[attr-defined]
