@@ -32,6 +32,7 @@ class FileCommands(VersionCommands, ImportCommands):
         return self.import_state(source, ctx, name=name, progress=progress, locate=locate)
 
     def export_files(
-        self, fmt: str, project_id: UUID, outdir: Path, version: int | str = CURRENT
+        self, fmt: str, project_id: UUID, outdir: Path, version: int | str = CURRENT,
+        progress: ProgressFn = no_progress,
     ) -> None:
-        self._formats().write(fmt, self.state_of(project_id, version), outdir)
+        self._formats().write(fmt, self.state_of(project_id, version, progress), outdir)

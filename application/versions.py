@@ -16,6 +16,7 @@ from application.loading import gc_paused
 from application.ports import ProjectWrite
 from application.revert import plan_revert
 from application.states import Manifest, StateQueries
+from application.views import ProgressFn, no_progress
 from domain.compare import Comparison, compare
 from domain.digest import meta_hash
 from domain.errors import ValidationError
@@ -71,18 +72,22 @@ class VersionCommands(StateQueries):
             return compare(meta_a, meta_b, before, after, self.class_counts(ma),
                            self.class_counts(mb))
 
-    def state_of(self, project_id: UUID, ref: int | str) -> ProjectState:
+    def state_of(self, project_id: UUID, ref: int | str,
+                 progress: ProgressFn = no_progress) -> ProjectState:
         """A whole state in memory (exports and tests; restores stream instead)."""
         manifest = self.manifest_of(project_id, ref)
         state = ProjectState(self.meta_at(project_id, manifest.meta_version))
+        total = len(manifest.versions)
         with gc_paused():
-            for item in self.items_at(manifest):
+            for done, item in enumerate(self.items_at(manifest), 1):
                 state.items[(item.dataset_id, item.name)] = item
+                if done % BATCH_ITEMS == 0 or done == total:
+                    progress(done, total)
         return state
 
     def restore(
         self, project_id: UUID, number: int, ctx: Context, *, name: str | None = None,
-        datasets: list[str] | None = None,
+        datasets: list[str] | None = None, progress: ProgressFn = no_progress,
     ) -> UUID:
         """A new project holding version ``number``'s state; history is not copied."""
         source = self.get_project(project_id)
@@ -99,9 +104,12 @@ class VersionCommands(StateQueries):
             yield [project], ProjectWrite(project.id, meta_hash=meta_hash(project.meta),
                                           name=new_name)
             pending: list[Item] = []
-            for state in self.items_at(manifest):
+            total = len(manifest.versions)
+            for done, state in enumerate(self.items_at(manifest), 1):
                 if state.dataset_id in meta.datasets:
                     pending.append(restored_item(project.id, state, ctx))
+                if done % BATCH_ITEMS == 0 or done == total:
+                    progress(done, total)
                 if len(pending) >= BATCH_ITEMS:
                     yield pending, ProjectWrite(project.id,
                                                 items=[catalog_entry(i) for i in pending])

@@ -61,5 +61,7 @@ def export_supervisely(
     """Write the current state (or a version's) as a Supervisely project; media are linked."""
     rt = runtime(ctx)
     pid = rt.project(project)
-    rt.app.export_files("supervisely", pid, outdir, version if version is not None else "current")
+    with progress_bar("export") as report:
+        rt.app.export_files("supervisely", pid, outdir,
+                            version if version is not None else "current", progress=report)
     out_console.print(f"exported to {outdir}")

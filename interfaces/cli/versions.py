@@ -10,7 +10,7 @@ from rich.table import Table
 
 from domain.compare import Comparison
 from domain.values import Version
-from interfaces.cli.runtime import out_console, print_json, runtime
+from interfaces.cli.runtime import out_console, print_json, progress_bar, runtime
 
 app = typer.Typer(no_args_is_help=True, help="Named checkpoints over a project's log.")
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
@@ -100,7 +100,8 @@ def restore(
     rt = runtime(ctx)
     pid = rt.project(project)
     only = [d.strip() for d in datasets.split(",") if d.strip()] if datasets else None
-    new = rt.app.restore(pid, number, rt.ctx, name=name, datasets=only)
+    with progress_bar("restore") as report:
+        new = rt.app.restore(pid, number, rt.ctx, name=name, datasets=only, progress=report)
     view = rt.app.project_view(new)
     if json:
         print_json({"project": str(new), "name": view.name})
