@@ -24,6 +24,8 @@ from domain.project import Project
 from domain.values import AnnotationObject, Context
 
 T = TypeVar("T")
+PROJECT_SNAPSHOT_EVERY = 64
+"""A project aggregate (meta and versions) snapshots itself every this many events."""
 
 
 def utc_now() -> str:
@@ -38,8 +40,10 @@ class LedgerBase(Application[UUID]):
     def __init__(self, env: dict[str, str] | None = None, *, item_snapshot_every: int = 16,
                  snapshot_every: int = 10_000) -> None:
         # Per instance, so tests and benchmarks can choose their own interval.
-        self.snapshotting_intervals = {Item: item_snapshot_every}  # type: ignore[misc]
+        self.snapshotting_intervals = {  # type: ignore[misc]
+            Item: item_snapshot_every, Project: PROJECT_SNAPSHOT_EVERY}
         self.snapshot_every = snapshot_every
+        self._snapshot_positions: dict[UUID, int] = {}
         super().__init__(env)
 
     @property
@@ -70,14 +74,15 @@ class LedgerBase(Application[UUID]):
 
     # -- saving --------------------------------------------------------------------------
 
-    def save_project(self, project: Project, **write: Any) -> None:
-        self._save(project, project=ProjectWrite(
-            project.id, meta_hash=meta_hash(project.meta), name=project.name, **write))
-        self.maybe_snapshot(project.id)
+    def save_project(self, project: Project) -> None:
+        write = ProjectWrite(project.id, meta_hash=meta_hash(project.meta), name=project.name)
+        self._save(project, project=write)
+        self.maybe_snapshot(project.id, write.position)
 
     def save_item(self, item: Item) -> None:
-        self._save(item, project=ProjectWrite(item.project_id, items=[catalog_entry(item)]))
-        self.maybe_snapshot(item.project_id)
+        write = ProjectWrite(item.project_id, items=[catalog_entry(item)])
+        self._save(item, project=write)
+        self.maybe_snapshot(item.project_id, write.position)
 
     def _save(self, *objs: Any, project: ProjectWrite) -> None:
         try:
@@ -85,8 +90,8 @@ class LedgerBase(Application[UUID]):
         except IntegrityError as exc:
             raise StaleVersionError("stream", "its last version", "a newer one") from exc
 
-    def maybe_snapshot(self, project_id: UUID) -> None:
-        """Hook for the versions mixin: write a project snapshot every N events."""
+    def maybe_snapshot(self, project_id: UUID, position: int | None = None) -> None:
+        """Hook for the state queries: write a project snapshot every N events."""
 
     @staticmethod
     def retrying(attempts: int, command: Callable[[], T]) -> T:

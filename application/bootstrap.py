@@ -19,6 +19,8 @@ def environment(settings: Settings) -> dict[str, str]:
         "TRANSCODER_TOPIC": TRANSCODER,
         "COMPRESSOR_TOPIC": COMPRESSOR,
         "ANNOLEDGER_DB": settings.db_url,
+        # Commands re-read only new events of a cached aggregate (one query, not two).
+        "AGGREGATE_CACHE_MAXSIZE": "5000",
     }
     if settings.cipher_key:
         env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
@@ -28,6 +30,7 @@ def environment(settings: Settings) -> dict[str, str]:
 
 def build_app(settings: Settings) -> AnnoLedger:
     from infrastructure.formats.adapter import Formats
+    from infrastructure.media_store import LocalMediaStore
     from infrastructure.persistence.factory import LedgerRecorder
     from infrastructure.snapshots import ManifestSnapshots
 
@@ -40,4 +43,5 @@ def build_app(settings: Settings) -> AnnoLedger:
     assert isinstance(recorder, LedgerRecorder)
     app.project_snapshots = ManifestSnapshots(recorder.engine, recorder.tables, recorder)
     app.formats = Formats()
+    app.media = LocalMediaStore(settings.media_root)
     return app

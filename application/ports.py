@@ -47,6 +47,8 @@ class ProjectWrite:
     name: str | None = None
     expect_position: int | None = None
     """If set, the save fails with StaleVersionError unless the log is at this position."""
+    position: int | None = None
+    """Set by the recorder: the project's log position after the write."""
 
 
 @dataclass(frozen=True, slots=True)

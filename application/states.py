@@ -117,10 +117,20 @@ class StateQueries(LedgerBase):
                 kind, target, str(session) if session else None))
         return entries
 
-    def maybe_snapshot(self, project_id: UUID) -> None:
+    def maybe_snapshot(self, project_id: UUID, position: int | None = None) -> None:
+        """Snapshot when the log has grown by ``snapshot_every`` since the last one.
+
+        ``position`` (the log head just written) spares a query on the edit path; the last
+        snapshot's position is remembered per process.
+        """
         if self.project_snapshots is None:
             return
-        head = self.store.head(project_id)
-        if head and head.position - self.project_snapshots.latest_position(project_id) \
-                >= self.snapshot_every:
-            self.project_snapshots.write(project_id)
+        if position is None:
+            head = self.store.head(project_id)
+            position = head.position if head else 0
+        last = self._snapshot_positions.get(project_id)
+        if last is None:
+            last = self.project_snapshots.latest_position(project_id)
+        if position - last >= self.snapshot_every:
+            last = self.project_snapshots.write(project_id) or last
+        self._snapshot_positions[project_id] = last

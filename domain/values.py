@@ -8,8 +8,24 @@ Timestamps are ISO 8601 strings, kept exactly as received, so exports round-trip
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Self
 from uuid import UUID
+
+
+class Immutable:
+    """Values are never changed in place (changes build new ones), so copies share them.
+
+    Aggregates are deep-copied out of the repository cache before each command; without
+    this, copying an item would copy every coordinate of every geometry.
+    """
+
+    __slots__ = ()
+
+    def __copy__(self) -> Self:
+        return self
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Self:
+        return self
 
 SHAPES: tuple[str, ...] = (
     "point",
@@ -30,7 +46,7 @@ TAG_VALUE_TYPES: tuple[str, ...] = ("none", "any_string", "any_number", "oneof_s
 
 
 @dataclass(frozen=True, slots=True)
-class MediaLink:
+class MediaLink(Immutable):
     """Where an item's pixels live. Media are linked by URI and sha256, never copied."""
 
     uri: str
@@ -41,7 +57,7 @@ class MediaLink:
 
 
 @dataclass(frozen=True, slots=True)
-class ObjectClass:
+class ObjectClass(Immutable):
     id: int
     title: str
     shape: str
@@ -50,7 +66,7 @@ class ObjectClass:
 
 
 @dataclass(frozen=True, slots=True)
-class TagMeta:
+class TagMeta(Immutable):
     id: int
     name: str
     value_type: str = "none"
@@ -61,7 +77,7 @@ class TagMeta:
 
 
 @dataclass(frozen=True, slots=True)
-class Tag:
+class Tag(Immutable):
     """A tag on an item or an object; ``meta_id`` names its :class:`TagMeta`."""
 
     meta_id: int
@@ -72,7 +88,7 @@ class Tag:
 
 
 @dataclass(frozen=True, slots=True)
-class AnnotationObject:
+class AnnotationObject(Immutable):
     """One labelled object: its class, geometry (Supervisely's JSON form) and tags."""
 
     id: int
@@ -86,14 +102,14 @@ class AnnotationObject:
 
 
 @dataclass(frozen=True, slots=True)
-class Dataset:
+class Dataset(Immutable):
     id: int
     name: str
     parent_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
-class Version:
+class Version(Immutable):
     """A named checkpoint over a project's log."""
 
     number: int
@@ -106,7 +122,7 @@ class Version:
 
 
 @dataclass(frozen=True, slots=True)
-class Provenance:
+class Provenance(Immutable):
     """Where a restored project came from: recorded in its first event."""
 
     project_id: UUID
@@ -117,7 +133,7 @@ class Provenance:
 
 
 @dataclass(frozen=True, slots=True)
-class Context:
+class Context(Immutable):
     """Who causes a change, and through which app session (if any)."""
 
     actor: str

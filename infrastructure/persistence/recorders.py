@@ -141,6 +141,7 @@ class SqlApplicationRecorder(SqlRecorder, ApplicationRecorder):
         if rows:
             conn.execute(t.events.insert(), rows)
         counts = apply_catalog(conn, t, write)
+        write.position = position
         values: dict[str, Any] = {"position": position, "chain": chain}
         if write.meta_hash is not None:
             values["meta_hash"] = f"{write.meta_hash:064x}"
