@@ -17,14 +17,19 @@ WRITERS = ("supervisely",)
 
 class Formats:
     def read(
-        self, fmt: str, path: Path, *, images: Path | None = None,
+        self,
+        fmt: str,
+        path: Path,
+        *,
+        images: Path | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> tuple[ProjectState, Callable[[str], str]]:
         if fmt == "supervisely":
             return read_supervisely(path, progress=progress), _supervisely_file
         if fmt == "coco":
-            return read_coco(path, images_dir=images, progress=progress), \
-                lambda item: f"{path.name}: image {item.rpartition('/')[2]}"
+            return read_coco(
+                path, images_dir=images, progress=progress
+            ), lambda item: f"{path.name}: image {item.rpartition('/')[2]}"
         raise ValidationError("format", f"unknown format '{fmt}'; expected one of {READERS}")
 
     def write(self, fmt: str, state: ProjectState, outdir: Path) -> None:

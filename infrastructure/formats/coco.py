@@ -18,7 +18,7 @@ from typing import Any
 from domain.errors import ValidationError
 from domain.state import ItemState, MetaState, ProjectState
 from domain.values import AnnotationObject, Dataset, MediaLink, ObjectClass
-from infrastructure.formats.files import file_media, is_int, load_json
+from infrastructure.formats.files import file_media, gc_paused, is_int, load_json
 from infrastructure.formats.masks import (
     bitmap_geometry,
     crop_to_content,
@@ -39,7 +39,11 @@ def read_coco(
     path: Path, *, images_dir: Path | None = None, progress: Progress | None = None
 ) -> ProjectState:
     """Read the COCO file at ``path``; pixels are looked for in ``images_dir``."""
-    path = Path(path)
+    with gc_paused():
+        return _read(Path(path), images_dir, progress)
+
+
+def _read(path: Path, images_dir: Path | None, progress: Progress | None) -> ProjectState:
     file = path.name
     data = load_json(path, file)
     if not isinstance(data, dict):

@@ -1,6 +1,6 @@
 """Binary masks: COCO RLE, polygon rasterizing and Supervisely's bitmap encoding (Pillow).
 
-A mask here is a Pillow image of mode ``L`` whose pixels are 0 or 1.
+A mask here is a Pillow image of mode ``1`` (a pixel is set when it is non-zero).
 
 Supervisely stores a bitmap as ``{"origin": [x, y], "data": ...}`` where ``data`` is
 ``base64(zlib(PNG))`` of the mask cropped to its bounding box; like Supervisely's SDK we
@@ -25,9 +25,11 @@ from typing import Any
 from PIL import Image, ImageDraw
 
 _ZERO = b"\x00"
-_ONE = b"\x01"
+_ONE = b"\xff"
+_INT = frozenset((int,))
 _PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _TO_BIT = [0] + [255] * 255
+_NO_DITHER = Image.Dither.NONE
 
 
 def rle_string_to_counts(text: str) -> list[int]:
@@ -76,7 +78,7 @@ def rle_decode(counts: Sequence[int] | str, height: int, width: int) -> Image.Im
     runs = rle_string_to_counts(counts) if isinstance(counts, str) else list(counts)
     if height <= 0 or width <= 0:
         raise ValueError(f"invalid RLE size [{height}, {width}]")
-    if any(not isinstance(r, int) or isinstance(r, bool) or r < 0 for r in runs):
+    if runs and (not set(map(type, runs)) <= _INT or min(runs) < 0):
         raise ValueError("RLE counts must be non-negative integers")
     total = sum(runs)
     if total != height * width:
@@ -84,7 +86,7 @@ def rle_decode(counts: Sequence[int] | str, height: int, width: int) -> Image.Im
     parts = [(_ONE if i % 2 else _ZERO) * r for i, r in enumerate(runs)]
     # Column-major bytes are the rows of the transposed image.
     column_major = Image.frombytes("L", (height, width), b"".join(parts))
-    return column_major.transpose(Image.Transpose.TRANSPOSE)
+    return column_major.transpose(Image.Transpose.TRANSPOSE).convert("1", dither=_NO_DITHER)
 
 
 def rle_area(counts: Sequence[int] | str) -> int:
@@ -94,7 +96,7 @@ def rle_area(counts: Sequence[int] | str) -> int:
 
 
 def mask_area(mask: Image.Image) -> int:
-    """Number of set pixels of a 0/1 mask."""
+    """Number of set (non-zero) pixels of a mask."""
     return sum(mask.histogram()[1:])
 
 
@@ -111,14 +113,14 @@ def rasterize_polygons(
     x1, y1 = min(width, math.ceil(max(xs)) + 1), min(height, math.ceil(max(ys)) + 1)
     if x1 <= x0 or y1 <= y0:
         return None
-    canvas = Image.new("L", (x1 - x0, y1 - y0), 0)
+    canvas = Image.new("1", (x1 - x0, y1 - y0), 0)
     draw = ImageDraw.Draw(canvas)
     for poly in polygons:
         points = [(float(poly[i]) - x0, float(poly[i + 1]) - y0) for i in range(0, len(poly), 2)]
         if len(points) >= 2:
-            draw.polygon(points, fill=1, outline=1)
+            draw.polygon(points, fill=255, outline=255)
         elif points:
-            draw.point(points, fill=1)
+            draw.point(points, fill=255)
     return crop_to_content(canvas, (x0, y0))
 
 
@@ -134,17 +136,16 @@ def crop_to_content(
 
 
 def encode_png(mask: Image.Image) -> bytes:
-    """A 1-bit palette PNG of a 0/1 mask: index 0 transparent black, index 1 white.
+    """A 1-bit palette PNG of a mask: index 0 transparent black, index 1 white.
 
-    Written directly (one zlib call) rather than through Pillow's PNG plugin, which costs
-    more per small image than the pixels themselves."""
-    bits = mask.point(_TO_BIT, "1")
+    Written directly rather than through Pillow's PNG plugin, which costs more per small
+    image than the pixels themselves. The mask is pasted 8 pixels right of a blank
+    canvas, so each packed row starts with PNG's filter byte 0."""
+    bits = mask if mask.mode == "1" else mask.convert("L").point(_TO_BIT, "1")
     width, height = bits.size
-    packed = bits.tobytes()
-    stride = (width + 7) // 8
-    raw = b"".join(
-        b"\x00" + packed[row * stride : (row + 1) * stride] for row in range(height)
-    )
+    canvas = Image.new("1", (width + 8, height), 0)
+    canvas.paste(bits, (8, 0))
+    raw = canvas.tobytes()
     header = struct.pack(">IIBBBBB", width, height, 1, 3, 0, 0, 0)
     return b"".join(
         (
@@ -165,21 +166,19 @@ def _chunk(kind: bytes, payload: bytes) -> bytes:
 
 def encode_bitmap_data(mask: Image.Image) -> str:
     """Supervisely's ``bitmap.data``: base64 of the zlib-compressed PNG of a 0/1 mask."""
-    return base64.b64encode(zlib.compress(encode_png(mask))).decode("ascii")
+    # The PNG is deflated already: the outer zlib layer only stores it (level 0).
+    return base64.b64encode(zlib.compress(encode_png(mask), 0)).decode("ascii")
 
 
 def decode_bitmap_data(data: str) -> Image.Image:
-    """A 0/1 ``L`` mask from Supervisely's ``bitmap.data``."""
+    """The mask of Supervisely's ``bitmap.data``."""
     png = zlib.decompress(base64.b64decode(data, validate=True))
     with Image.open(io.BytesIO(png)) as opened:
         img = opened.copy()
     if img.mode == "P" and "transparency" in img.info:
         img = img.convert("RGBA")
-    if img.mode in ("RGBA", "LA", "PA"):
-        channel = img.getchannel("A")
-    else:
-        channel = img.convert("L")
-    return channel.point(lambda v: 1 if v else 0)
+    channel = img.getchannel("A") if img.mode in ("RGBA", "LA", "PA") else img.convert("L")
+    return channel.point(_TO_BIT, "1")
 
 
 def bitmap_geometry(origin: tuple[int, int], mask: Image.Image) -> dict[str, Any]:

@@ -18,16 +18,13 @@ from typing import Any
 from domain.errors import ValidationError
 from domain.state import ItemState, MetaState, ProjectState
 from domain.values import (
-    SHAPES,
-    TAG_VALUE_TYPES,
     AnnotationObject,
     Dataset,
     MediaLink,
-    ObjectClass,
     Tag,
-    TagMeta,
 )
-from infrastructure.formats.files import detect_shape, file_media, is_int, load_json
+from infrastructure.formats.files import detect_shape, file_media, gc_paused, is_int, load_json
+from infrastructure.formats.supervisely_meta import field_error, list_at, read_meta, text_at
 
 GEOMETRY_KEYS: tuple[str, ...] = (
     "points",
@@ -50,16 +47,16 @@ Progress = Callable[[int, int], None]
 
 def read_supervisely(root: Path, *, progress: Progress | None = None) -> ProjectState:
     """Read the Supervisely project at ``root``; its name is the folder's name."""
-    root = Path(root)
+    with gc_paused():
+        return _read(Path(root), progress)
+
+
+def _read(root: Path, progress: Progress | None) -> ProjectState:
     if not root.is_dir():
         raise ValidationError(str(root), "not a directory")
     if not (root / "meta.json").is_file():
         raise ValidationError("meta.json", f"missing: {root} is not a Supervisely project")
-    meta_json = load_json(root / "meta.json", "meta.json")
-    if not isinstance(meta_json, dict):
-        raise ValidationError("meta.json", "must be a JSON object")
-    classes = _read_classes(meta_json)
-    tag_metas = _read_tag_metas(meta_json)
+    classes, tag_metas = read_meta(load_json(root / "meta.json", "meta.json"))
     datasets, dirs = _find_datasets(root)
     meta = MetaState(root.name, classes, tag_metas, datasets)
     jobs = [
@@ -76,115 +73,6 @@ def read_supervisely(root: Path, *, progress: Progress | None = None) -> Project
         if progress is not None:
             progress(done, len(jobs))
     return state
-
-
-def _err(file: str, field: str, message: str) -> ValidationError:
-    return ValidationError(f"{file}:{field}", message)
-
-
-def _text(data: dict[str, Any], key: str, file: str, field: str, default: str = "") -> str:
-    value = data.get(key, default)
-    if value is None:
-        return default
-    if not isinstance(value, str):
-        raise _err(file, f"{field}.{key}" if field else key, "must be a string")
-    return value
-
-
-def _entries(data: dict[str, Any], key: str, file: str, field: str = "") -> list[Any]:
-    value = data.get(key)
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise _err(file, f"{field}.{key}" if field else key, "must be a list")
-    return value
-
-
-def _assign_ids(entries: list[dict[str, Any]], kind: str) -> list[int]:
-    """Ids as given, and 1.. (skipping taken ones) for entries that have none."""
-    taken: set[int] = set()
-    for i, entry in enumerate(entries):
-        if "id" in entry:
-            if not is_int(entry["id"]):
-                raise _err("meta.json", f"{kind}[{i}].id", "must be an integer")
-            if entry["id"] in taken:
-                raise _err("meta.json", f"{kind}[{i}].id", f"duplicate id {entry['id']}")
-            taken.add(entry["id"])
-    ids: list[int] = []
-    fresh = 1
-    for entry in entries:
-        if "id" in entry:
-            ids.append(entry["id"])
-            continue
-        while fresh in taken:
-            fresh += 1
-        taken.add(fresh)
-        ids.append(fresh)
-    return ids
-
-
-def _objects_list(meta_json: dict[str, Any], kind: str) -> list[dict[str, Any]]:
-    entries = _entries(meta_json, kind, "meta.json")
-    for i, entry in enumerate(entries):
-        if not isinstance(entry, dict):
-            raise _err("meta.json", f"{kind}[{i}]", "must be a JSON object")
-    return entries
-
-
-def _read_classes(meta_json: dict[str, Any]) -> dict[int, ObjectClass]:
-    entries = _objects_list(meta_json, "classes")
-    classes: dict[int, ObjectClass] = {}
-    titles: set[str] = set()
-    for i, (cid, entry) in enumerate(zip(_assign_ids(entries, "classes"), entries, strict=True)):
-        field = f"classes[{i}]"
-        title = _text(entry, "title", "meta.json", field)
-        if not title:
-            raise _err("meta.json", f"{field}.title", "missing")
-        if title in titles:
-            raise _err("meta.json", f"{field}.title", f"duplicate class {title!r}")
-        titles.add(title)
-        shape = _text(entry, "shape", "meta.json", field)
-        if shape not in SHAPES:
-            raise _err("meta.json", f"{field}.shape", f"unknown shape {shape!r}")
-        config = entry.get("geometry_config")
-        if config is not None and not isinstance(config, dict):
-            raise _err("meta.json", f"{field}.geometry_config", "must be a JSON object")
-        color = _text(entry, "color", "meta.json", field, "#000000")
-        classes[cid] = ObjectClass(cid, title, shape, color, config or None)
-    return classes
-
-
-def _read_tag_metas(meta_json: dict[str, Any]) -> dict[int, TagMeta]:
-    entries = _objects_list(meta_json, "tags")
-    metas: dict[int, TagMeta] = {}
-    names: set[str] = set()
-    for i, (tid, entry) in enumerate(zip(_assign_ids(entries, "tags"), entries, strict=True)):
-        field = f"tags[{i}]"
-        name = _text(entry, "name", "meta.json", field)
-        if not name:
-            raise _err("meta.json", f"{field}.name", "missing")
-        if name in names:
-            raise _err("meta.json", f"{field}.name", f"duplicate tag {name!r}")
-        names.add(name)
-        value_type = _text(entry, "value_type", "meta.json", field, "none")
-        if value_type not in TAG_VALUE_TYPES:
-            raise _err("meta.json", f"{field}.value_type", f"unknown value type {value_type!r}")
-        lists: dict[str, tuple[str, ...]] = {}
-        for key in ("values", "classes"):
-            values = _entries(entry, key, "meta.json", field)
-            if not all(isinstance(v, str) for v in values):
-                raise _err("meta.json", f"{field}.{key}", "must be a list of strings")
-            lists[key] = tuple(values)
-        metas[tid] = TagMeta(
-            tid,
-            name,
-            value_type,
-            lists["values"],
-            _text(entry, "color", "meta.json", field, "#000000"),
-            _text(entry, "applicable_type", "meta.json", field, "all"),
-            lists["classes"],
-        )
-    return metas
 
 
 def _find_datasets(root: Path) -> tuple[dict[int, Dataset], dict[int, Path]]:
@@ -228,6 +116,8 @@ class _ItemReader:
     def read(self, ds_id: int, ds_dir: Path, ann_path: Path) -> ItemState:
         file = ann_path.relative_to(self.root).as_posix()
         name = ann_path.name[: -len(".json")]
+        if not name:
+            raise ValidationError(file, "an annotation file needs an item name before .json")
         other = self.seen.setdefault((ds_id, unicodedata.normalize("NFC", name)), file)
         if other != file:
             raise ValidationError(file, f"duplicate item name {name!r} (also {other})")
@@ -236,14 +126,14 @@ class _ItemReader:
             raise ValidationError(file, "must be a JSON object")
         size = data.get("size")
         if not isinstance(size, dict):
-            raise _err(file, "size", "missing image size {height, width}")
+            raise field_error(file, "size", "missing image size {height, width}")
         for key in ("height", "width"):
             if not is_int(size.get(key)) or size[key] < 0:
-                raise _err(file, f"size.{key}", "must be a non-negative integer")
+                raise field_error(file, f"size.{key}", "must be a non-negative integer")
         media = self._media(ds_dir, name, size["width"], size["height"])
         objects = tuple(
             self._object(file, f"objects[{i}]", obj)
-            for i, obj in enumerate(_entries(data, "objects", file))
+            for i, obj in enumerate(list_at(data, "objects", file))
         )
         return ItemState(
             dataset_id=ds_id,
@@ -251,7 +141,7 @@ class _ItemReader:
             media=media,
             tags=self._tags(file, "", data),
             objects=objects,
-            description=_text(data, "description", file, ""),
+            description=text_at(data, "description", file, ""),
         )
 
     def _media(self, ds_dir: Path, name: str, width: int, height: int) -> MediaLink:
@@ -265,80 +155,82 @@ class _ItemReader:
             if isinstance(link, dict) and MEDIA_KEY in link:
                 media = link[MEDIA_KEY]
                 if not isinstance(media, dict):
-                    raise _err(file, MEDIA_KEY, "must be a JSON object")
-                uri = _text(media, "uri", file, MEDIA_KEY)
-                sha = _text(media, "sha256", file, MEDIA_KEY)
+                    raise field_error(file, MEDIA_KEY, "must be a JSON object")
+                uri = text_at(media, "uri", file, MEDIA_KEY)
+                sha = text_at(media, "sha256", file, MEDIA_KEY)
                 size = media.get("size", 0)
                 if not uri or not is_int(size) or size < 0:
-                    raise _err(file, MEDIA_KEY, "needs a uri and a non-negative integer size")
+                    raise field_error(
+                        file, MEDIA_KEY, "needs a uri and a non-negative integer size"
+                    )
                 return MediaLink(uri, sha, size, width, height)
         return MediaLink(name, "", 0, width, height)
 
     def _object(self, file: str, field: str, obj: Any) -> AnnotationObject:
         if not isinstance(obj, dict):
-            raise _err(file, field, "must be a JSON object")
+            raise field_error(file, field, "must be a JSON object")
         title = obj.get("classTitle")
         if title is None and is_int(obj.get("classId")):
             found = self.meta.classes.get(obj["classId"])
             title = found.title if found else None
         cls = self.class_by_title.get(title) if isinstance(title, str) else None
         if cls is None:
-            raise _err(file, f"{field}.classTitle", f"unknown class {title!r}")
+            raise field_error(file, f"{field}.classTitle", f"unknown class {title!r}")
         geometry = {key: obj[key] for key in GEOMETRY_KEYS if key in obj}
         declared = obj.get("geometryType")
         if declared is not None and not isinstance(declared, str):
-            raise _err(file, f"{field}.geometryType", "must be a string")
+            raise field_error(file, f"{field}.geometryType", "must be a string")
         if cls.shape == "any":
             shape = declared or detect_shape(geometry)
             if not shape:
-                raise _err(file, f"{field}.geometryType", "missing, and not detectable")
+                raise field_error(file, f"{field}.geometryType", "missing, and not detectable")
             geometry["geometryType"] = shape
         elif declared and declared != cls.shape:
-            raise _err(
+            raise field_error(
                 file,
                 f"{field}.geometryType",
                 f"{declared!r} contradicts class {cls.title!r} of shape {cls.shape!r}",
             )
         object_id = obj.get("id", 0)
         if not is_int(object_id):
-            raise _err(file, f"{field}.id", "must be an integer")
+            raise field_error(file, f"{field}.id", "must be an integer")
         return AnnotationObject(
             id=object_id,
             class_id=cls.id,
             geometry=geometry,
             tags=self._tags(file, field, obj),
-            labeler=_text(obj, "labelerLogin", file, field),
-            created_at=_text(obj, "createdAt", file, field),
-            updated_at=_text(obj, "updatedAt", file, field),
-            description=_text(obj, "description", file, field),
+            labeler=text_at(obj, "labelerLogin", file, field),
+            created_at=text_at(obj, "createdAt", file, field),
+            updated_at=text_at(obj, "updatedAt", file, field),
+            description=text_at(obj, "description", file, field),
         )
 
     def _tags(self, file: str, field: str, owner: dict[str, Any]) -> tuple[Tag, ...]:
         tags: list[Tag] = []
         prefix = f"{field}.tags" if field else "tags"
-        for i, raw in enumerate(_entries(owner, "tags", file, field)):
+        for i, raw in enumerate(list_at(owner, "tags", file, field)):
             where = f"{prefix}[{i}]"
             if not isinstance(raw, dict):
-                raise _err(file, where, "must be a JSON object")
+                raise field_error(file, where, "must be a JSON object")
             name = raw.get("name")
             if name is None and is_int(raw.get("tagId")):
                 found = self.meta.tag_metas.get(raw["tagId"])
                 name = found.name if found else None
             meta = self.tag_by_name.get(name) if isinstance(name, str) else None
             if meta is None:
-                raise _err(file, f"{where}.name", f"unknown tag {name!r}")
+                raise field_error(file, f"{where}.name", f"unknown tag {name!r}")
             value = raw.get("value")
             if value is not None and (
                 isinstance(value, bool) or not isinstance(value, str | int | float)
             ):
-                raise _err(file, f"{where}.value", "must be a string, a number or null")
+                raise field_error(file, f"{where}.value", "must be a string, a number or null")
             tags.append(
                 Tag(
                     meta_id=meta.id,
                     value=value,
-                    labeler=_text(raw, "labelerLogin", file, where),
-                    created_at=_text(raw, "createdAt", file, where),
-                    updated_at=_text(raw, "updatedAt", file, where),
+                    labeler=text_at(raw, "labelerLogin", file, where),
+                    created_at=text_at(raw, "createdAt", file, where),
+                    updated_at=text_at(raw, "updatedAt", file, where),
                 )
             )
         return tuple(tags)

@@ -59,7 +59,7 @@ def write_supervisely(state: ProjectState, outdir: Path) -> None:
 
 
 def _dump(path: Path, data: Any) -> None:
-    path.write_text(json.dumps(data, indent=4, ensure_ascii=False) + "\n", encoding="utf-8")
+    path.write_text(json.dumps(data, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def _check_name(name: str, field: str) -> None:

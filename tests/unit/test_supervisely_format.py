@@ -1,0 +1,291 @@
+"""Supervisely format: reading the real export, writing it back, nested datasets, refusals."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+
+from domain.errors import ValidationError
+from domain.state import ItemState, MetaState, ProjectState
+from domain.values import AnnotationObject, Dataset, MediaLink, ObjectClass, Tag, TagMeta
+from infrastructure.formats import read_supervisely, write_supervisely
+from infrastructure.formats.masks import bitmap_geometry
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO = ROOT / "infrastructure" / "demo_data" / "real_export_vector"
+OBJECT_COUNTS = {
+    "cat1.jpg": 1,
+    "cat2.jpg": 1,
+    "cat3.jpg": 3,
+    "dog1.jpg": 2,
+    "dog2.jpg": 1,
+    "dog3.jpg": 1,
+}
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A writable copy of the real export."""
+    copy = tmp_path / "project"
+    shutil.copytree(DEMO, copy)
+    for path in copy.rglob("*"):
+        path.chmod(0o755 if path.is_dir() else 0o644)
+    return copy
+
+
+def edit_json(path: Path, change: Any) -> None:
+    data = json.loads(path.read_text())
+    change(data)
+    path.write_text(json.dumps(data))
+
+
+def test_the_real_export_has_5_classes_2_tag_metas_and_6_items_with_their_objects() -> None:
+    state = read_supervisely(DEMO)
+    assert state.meta.name == "real_export_vector"
+    shapes = {c.title: c.shape for c in state.meta.classes.values()}
+    assert shapes == {
+        "cat": "rectangle",
+        "dog": "cuboid",
+        "cat2": "line",
+        "dog2": "polygon",
+        "test_point": "point",
+    }
+    assert state.meta.classes[2707428] == ObjectClass(2707428, "cat", "rectangle", "#319BD8")
+    assert {t.name for t in state.meta.tag_metas.values()} == {"dog", "cat"}
+    assert state.meta.tag_metas[28789216] == TagMeta(28789216, "dog", "none", (), "#A9C153")
+    assert state.meta.datasets == {1: Dataset(1, "ds")}
+    assert {i.name: len(i.objects) for i in state.items.values()} == OBJECT_COUNTS
+    assert state.object_count == 9
+
+
+def test_items_link_their_pixels_by_file_uri_sha256_and_size() -> None:
+    state = read_supervisely(DEMO)
+    item = state.items[(1, "cat2.jpg")]
+    pixels = (DEMO / "ds" / "img" / "cat2.jpg").resolve()
+    data = pixels.read_bytes()
+    assert item.media == MediaLink(
+        "file://" + str(pixels), hashlib.sha256(data).hexdigest(), len(data), 1100, 732
+    )
+
+
+def test_objects_keep_ids_geometry_tags_labelers_and_timestamps() -> None:
+    state = read_supervisely(DEMO)
+    first, second = state.items[(1, "dog1.jpg")].objects
+    assert second.id == 556892385
+    assert second.class_id == 2707431
+    assert set(second.geometry) == {"points"}
+    assert second.geometry["points"]["exterior"][0] == [214, 81]
+    assert (second.labeler, second.created_at, second.updated_at) == (
+        "Armen",
+        "2020-11-17T10:45:39.460Z",
+        "2020-11-17T10:46:11.865Z",
+    )
+    assert second.tags == (
+        Tag(28789216, None, "Armen", "2020-11-17T10:46:13.925Z", "2020-11-17T10:46:13.925Z"),
+    )
+    assert first.tags == ()
+    cuboid = state.items[(1, "dog2.jpg")].objects[0]
+    assert set(cuboid.geometry) == {"points", "faces"}
+    (item_tag,) = state.items[(1, "dog3.jpg")].tags
+    assert (item_tag.meta_id, item_tag.labeler) == (28789216, "Armen")
+
+
+def test_progress_reports_each_item_read() -> None:
+    calls: list[tuple[int, int]] = []
+    read_supervisely(DEMO, progress=lambda done, total: calls.append((done, total)))
+    assert calls == [(n, 6) for n in range(1, 7)]
+
+
+def test_writing_then_reading_round_trips_and_links_pixels_as_symlinks(tmp_path: Path) -> None:
+    state = read_supervisely(DEMO)
+    out = tmp_path / "out"
+    write_supervisely(state, out)
+    again = read_supervisely(out)
+    assert again.meta.classes == state.meta.classes
+    assert again.meta.tag_metas == state.meta.tag_metas
+    assert again.meta.datasets == state.meta.datasets
+    assert again.items == state.items
+    for name in OBJECT_COUNTS:
+        link = out / "ds" / "img" / name
+        assert link.is_symlink()
+        assert link.resolve() == (DEMO / "ds" / "img" / name).resolve()
+    media = json.loads((out / "ds" / "meta" / "cat1.jpg.json").read_text())["annoledger_media"]
+    assert media["sha256"] == state.items[(1, "cat1.jpg")].media.sha256
+    ann = json.loads((out / "ds" / "ann" / "cat1.jpg.json").read_text())
+    assert ann["objects"][0]["geometryType"] == "rectangle"
+    assert ann["objects"][0]["classTitle"] == "cat"
+    assert json.loads((out / "meta.json").read_text())["projectType"] == "images"
+
+
+def nested_state() -> ProjectState:
+    classes = {
+        1: ObjectClass(1, "car", "rectangle", "#FF0000"),
+        2: ObjectClass(2, "thing", "any", "#00FF00", {"note": "anything"}),
+    }
+    tags = {7: TagMeta(7, "color", "oneof_string", ("red", "blue"), "#0000FF", "objectsOnly")}
+    datasets = {
+        1: Dataset(1, "city"),
+        2: Dataset(2, "day", 1),
+        3: Dataset(3, "night", 1),
+        4: Dataset(4, "rain", 3),
+    }
+    state = ProjectState(MetaState("nested", classes, tags, datasets))
+    mask = Image.new("1", (3, 2), 0)
+    mask.putpixel((1, 1), 255)
+    geometries = [
+        {"points": {"exterior": [[1, 2], [5, 6]], "interior": []}},
+        {**bitmap_geometry((4, 5), mask), "geometryType": "bitmap"},
+        {"points": {"exterior": [[3, 3]], "interior": []}, "geometryType": "point"},
+    ]
+    for ds_id in datasets:
+        objects = tuple(
+            AnnotationObject(
+                id=ds_id * 10 + n,
+                class_id=1 if n == 0 else 2,
+                geometry=g,
+                tags=(Tag(7, "red", "ann", "2024-01-01T00:00:00Z", "2024-01-02T00:00:00Z"),),
+                labeler="ann",
+                created_at="2024-01-01T00:00:00Z",
+                updated_at="2024-01-03T00:00:00Z",
+                description=f"object {n}",
+            )
+            for n, g in enumerate(geometries)
+        )
+        name = f"img{ds_id}.png"
+        media = MediaLink(f"s3://bucket/{name}", "ab" * 32, 1234, 64, 48)
+        state.items[(ds_id, name)] = ItemState(ds_id, name, media, (), objects, "an item")
+    return state
+
+
+def test_nested_datasets_and_any_classes_round_trip(tmp_path: Path) -> None:
+    state = nested_state()
+    out = tmp_path / "nested"
+    write_supervisely(state, out)
+    assert (out / "city" / "datasets" / "night" / "datasets" / "rain" / "ann").is_dir()
+    assert (out / "city" / "datasets" / "day" / "ann" / "img2.png.json").is_file()
+    assert not any((out / "city" / "img").iterdir())  # no local pixels: nothing linked
+    ann = json.loads((out / "city" / "ann" / "img1.png.json").read_text())
+    assert [o["geometryType"] for o in ann["objects"]] == ["rectangle", "bitmap", "point"]
+    again = read_supervisely(out)
+    assert again.meta.datasets == state.meta.datasets
+    assert again.meta.classes == state.meta.classes
+    assert again.meta.tag_metas == state.meta.tag_metas
+    assert again.items == state.items
+
+
+def test_objects_of_any_classes_carry_their_declared_or_detected_geometry_type(
+    project: Path,
+) -> None:
+    def make_any(meta: dict[str, Any]) -> None:
+        meta["classes"][3]["shape"] = "any"  # dog2, the polygons of dog1.jpg
+
+    edit_json(project / "meta.json", make_any)
+    state = read_supervisely(project)
+    assert [o.geometry["geometryType"] for o in state.items[(1, "dog1.jpg")].objects] == [
+        "polygon",
+        "polygon",
+    ]
+    assert "geometryType" not in state.items[(1, "cat1.jpg")].objects[0].geometry
+
+    def drop_type(ann: dict[str, Any]) -> None:
+        for obj in ann["objects"]:
+            del obj["geometryType"]
+
+    edit_json(project / "ds" / "ann" / "dog1.jpg.json", drop_type)
+    with pytest.raises(ValidationError) as caught:
+        read_supervisely(project)  # three points: a line or a polygon, no telling
+    assert caught.value.field == "ds/ann/dog1.jpg.json:objects[0].geometryType"
+
+
+def test_a_geometry_type_contradicting_its_class_shape_is_refused(project: Path) -> None:
+    def retype(ann: dict[str, Any]) -> None:
+        ann["objects"][0]["geometryType"] = "polygon"
+
+    edit_json(project / "ds" / "ann" / "cat1.jpg.json", retype)
+    with pytest.raises(ValidationError, match="contradicts class 'cat'"):
+        read_supervisely(project)
+
+
+def test_items_without_pixels_use_their_media_link_or_their_name(project: Path) -> None:
+    (project / "ds" / "img" / "cat1.jpg").unlink()
+    (project / "ds" / "img" / "cat2.jpg").unlink()
+    (project / "ds" / "meta").mkdir()
+    link = {"annoledger_media": {"uri": "s3://b/cat2.jpg", "sha256": "00" * 32, "size": 9}}
+    (project / "ds" / "meta" / "cat2.jpg.json").write_text(json.dumps(link))
+    state = read_supervisely(project)
+    assert state.items[(1, "cat1.jpg")].media == MediaLink("cat1.jpg", "", 0, 2000, 2000)
+    assert state.items[(1, "cat2.jpg")].media == MediaLink(
+        "s3://b/cat2.jpg", "00" * 32, 9, 1100, 732
+    )
+
+
+def test_a_missing_meta_json_is_refused(project: Path) -> None:
+    (project / "meta.json").unlink()
+    with pytest.raises(ValidationError) as caught:
+        read_supervisely(project)
+    assert caught.value.field == "meta.json"
+
+
+def test_an_unknown_class_is_refused_naming_file_and_field(project: Path) -> None:
+    edit_json(
+        project / "ds" / "ann" / "cat1.jpg.json", lambda a: a["objects"][0].update(classTitle="x")
+    )
+    with pytest.raises(ValidationError) as caught:
+        read_supervisely(project)
+    assert caught.value.field == "ds/ann/cat1.jpg.json:objects[0].classTitle"
+    assert "unknown class 'x'" in str(caught.value)
+
+
+def test_an_unknown_tag_is_refused_naming_file_and_field(project: Path) -> None:
+    edit_json(project / "ds" / "ann" / "dog3.jpg.json", lambda a: a["tags"][0].update(name="y"))
+    with pytest.raises(ValidationError) as caught:
+        read_supervisely(project)
+    assert caught.value.field == "ds/ann/dog3.jpg.json:tags[0].name"
+
+
+def test_malformed_json_is_refused_naming_file_and_line(project: Path) -> None:
+    (project / "ds" / "ann" / "cat2.jpg.json").write_text('{\n  "size": {\n    "height": 1,,\n')
+    with pytest.raises(ValidationError) as caught:
+        read_supervisely(project)
+    assert caught.value.field == "ds/ann/cat2.jpg.json"
+    assert "line 3" in str(caught.value)
+
+
+def test_a_missing_size_and_non_list_objects_are_refused(project: Path) -> None:
+    ann = project / "ds" / "ann" / "cat3.jpg.json"
+    edit_json(ann, lambda a: a.update(objects={"not": "a list"}))
+    with pytest.raises(ValidationError, match="must be a list") as caught:
+        read_supervisely(project)
+    assert caught.value.field == "ds/ann/cat3.jpg.json:objects"
+    edit_json(ann, lambda a: a.pop("size"))
+    with pytest.raises(ValidationError) as caught:
+        read_supervisely(project)
+    assert caught.value.field == "ds/ann/cat3.jpg.json:size"
+
+
+def test_duplicate_item_names_in_a_dataset_are_refused(project: Path) -> None:
+    ann = project / "ds" / "ann"
+    name = "caf\u00e9.jpg"  # the same name in NFC and in NFD: one item on macOS
+    shutil.copy(ann / "cat1.jpg.json", ann / f"{name}.json")
+    shutil.copy(ann / "cat1.jpg.json", ann / f"{unicodedata.normalize('NFD', name)}.json")
+    with pytest.raises(ValidationError, match="duplicate item name") as caught:
+        read_supervisely(project)
+    assert caught.value.field.startswith("ds/ann/caf")
+
+
+def test_writing_into_a_non_empty_directory_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "taken").mkdir()
+    (tmp_path / "taken" / "file").write_text("x")
+    with pytest.raises(ValidationError) as caught:
+        write_supervisely(read_supervisely(DEMO), tmp_path / "taken")
+    assert caught.value.field == "outdir"
+    write_supervisely(read_supervisely(DEMO), tmp_path / "empty")  # absent is fine
+    (tmp_path / "empty2").mkdir()
+    write_supervisely(read_supervisely(DEMO), tmp_path / "empty2")  # so is empty
