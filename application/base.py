@@ -36,6 +36,9 @@ def utc_now() -> str:
 class LedgerBase(Application[UUID]):
     name = "annoledger"
     snapshot_every = 10_000
+    # Declared on the class so the library turns its snapshot store on; an instance
+    # may choose its own item interval (see __init__).
+    snapshotting_intervals = {Item: 16, Project: PROJECT_SNAPSHOT_EVERY}  # noqa: RUF012
 
     def __init__(self, env: dict[str, str] | None = None, *, item_snapshot_every: int = 16,
                  snapshot_every: int = 10_000) -> None:

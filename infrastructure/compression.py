@@ -25,7 +25,12 @@ class Lz4Compressor(Compressor):
     def decompress(self, data: bytes) -> bytes:
         flag, body = data[:1], data[1:]
         if flag == _LZ4:
-            return bytes(lz4.block.decompress(body))
+            try:
+                return bytes(lz4.block.decompress(body))
+            except lz4.block.LZ4BlockError as exc:
+                # A damaged state, or one not ours (encrypted, read without the key):
+                # a ValueError, as a failed decryption is.
+                raise ValueError(f"damaged lz4 state: {exc}") from None
         if flag == _RAW:
             return bytes(body)
         msg = f"unknown compression flag {flag!r}"

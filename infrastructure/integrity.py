@@ -61,6 +61,7 @@ def verify_chain(
 ) -> VerifyResult:
     """Walk the rows in position order; name the first position that does not match."""
     prev, expected, checked = GENESIS, 1, 0
+    at_head = GENESIS  # the recomputed link at the head's position
     for row in rows:
         if row.position != expected:
             what = "missing" if row.position > expected else "duplicated or reordered"
@@ -72,9 +73,21 @@ def verify_chain(
             return VerifyResult(project_id, checked, False, row.position,
                                 f"position {row.position} does not match its hash link", prev)
         prev, expected, checked = computed, expected + 1, checked + 1
-    if checked != head_position or prev != head_chain:
+        if checked == head_position:
+            at_head = computed
+    if checked < head_position:  # the newest events were cut off
         return VerifyResult(
             project_id, checked, False, checked + 1,
             f"log ends at position {checked} but the head records {head_position}", prev,
+        )
+    if at_head != head_chain:  # rows up to the head were rewritten with fresh links
+        return VerifyResult(
+            project_id, checked, False, head_position,
+            f"position {head_position} does not match the head's hash link", prev,
+        )
+    if checked > head_position:  # rows appended behind the ledger's back
+        return VerifyResult(
+            project_id, checked, False, head_position + 1,
+            f"log goes on to position {checked} but the head records {head_position}", prev,
         )
     return VerifyResult(project_id, checked, True, None, "", prev)
