@@ -75,9 +75,10 @@ def pack_geometry(geometry: dict[str, Any]) -> dict[str, Any]:
     if isinstance(points, dict):
         packed = dict(geometry)
         packed["points"] = {
-            "exterior": pack_ring(points.get("exterior", [])),
-            "interior": [pack_ring(r) for r in points.get("interior", [])],
-            **{k: v for k, v in points.items() if k not in ("exterior", "interior")},
+            k: pack_ring(v) if k == "exterior" and isinstance(v, list)
+            else [pack_ring(r) for r in v] if k == "interior" and isinstance(v, list)
+            else v
+            for k, v in points.items()
         }
         return packed
     if isinstance(points, list):
