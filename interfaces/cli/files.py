@@ -63,5 +63,6 @@ def export_supervisely(
     pid = rt.project(project)
     with progress_bar("export") as report:
         rt.app.export_files("supervisely", pid, outdir,
-                            version if version is not None else "current", progress=report)
+                            version if version is not None else "current", progress=report,
+                            ctx=rt.ctx)
     out_console.print(f"exported to {outdir}")

@@ -1,0 +1,156 @@
+"""The workflow graph as interfaces use it: caught up, resolved, queried, drawn.
+
+One :class:`Workflow` per application object (:func:`workflow_for`): it owns the
+tracked view, catches it up before each question (a pull: cheap when nothing is new,
+and correct on SQLite, which has no push subscriptions), and turns what users type
+(a project name, ``cats@2``, a session id, ``model_weight:s3://...``) into node ids.
+"""
+
+from __future__ import annotations
+
+import re
+import weakref
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+import networkx as nx
+
+from domain.errors import NotFoundError, ValidationError
+from domain.session import NODE_TYPES
+from projections import workflow_queries as q
+from projections.runner import catch_up
+from projections.workflow_graph import WorkflowView
+from projections.workflow_ids import KIND_OF_TYPE, node_id
+
+if TYPE_CHECKING:
+    from application.app import AnnoLedger
+
+_VERSION = re.compile(r"^(?P<project>.+?)@v?(?P<number>\d+)$")
+_cache: weakref.WeakKeyDictionary[Any, Workflow] = weakref.WeakKeyDictionary()
+
+
+def workflow_for(app: AnnoLedger) -> Workflow:
+    found = _cache.get(app)
+    if found is None:
+        found = _cache[app] = Workflow(app)
+    return found
+
+
+def parse_time(value: str | float | datetime | None) -> float | None:
+    """An ISO 8601 time (``Z`` or an offset; naive means UTC) or epoch seconds."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, int | float):
+        return float(value)
+    else:
+        try:
+            return float(value)
+        except ValueError:
+            pass
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            raise ValidationError("as_of", f"'{value}' is not an ISO 8601 time") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.timestamp()
+
+
+class Workflow:
+    def __init__(self, app: AnnoLedger) -> None:
+        self.app = app
+        engine = app.recorder.engine  # type: ignore[attr-defined]
+        self.view = WorkflowView(engine, app.name.lower())
+
+    def refresh(self) -> int:
+        """Apply what the log holds beyond the view's position; returns how many."""
+        return catch_up(self.app, self.view)
+
+    def graph(self, as_of: str | float | datetime | None = None) -> nx.MultiDiGraph:
+        self.refresh()
+        return self.view.graph(parse_time(as_of))
+
+    def rebuild(self) -> int:
+        self.view.reset()
+        return self.refresh()
+
+    def resolve(self, ref: str, g: nx.MultiDiGraph | None = None) -> str:
+        """A node id from what a user typed; NotFoundError if the graph lacks it."""
+        g = self.graph() if g is None else g
+        for candidate in self._candidates(ref.strip()):
+            if candidate in g:
+                return candidate
+        raise NotFoundError("workflow node", ref)
+
+    def _candidates(self, ref: str) -> list[str]:
+        found = [ref]
+        kind, _, rest = ref.partition(":")
+        if kind in NODE_TYPES and rest:
+            found.append(node_id(kind, rest))
+        if kind in KIND_OF_TYPE.values() and rest:
+            return found
+        try:
+            found.append(f"session:{UUID(ref)}")
+            found.append(f"project:{UUID(ref)}")
+        except ValueError:
+            pass
+        match = _VERSION.match(ref)
+        try:
+            if match:
+                pid = self.app.resolve_project(match["project"])
+                found.append(f"version:{pid}@{int(match['number'])}")
+            else:
+                found.append(f"project:{self.app.resolve_project(ref)}")
+        except (NotFoundError, ValidationError):
+            pass
+        return found
+
+    # -- questions -------------------------------------------------------------------------
+
+    def upstream(self, ref: str, depth: int | None = None,
+                 as_of: str | float | None = None) -> nx.MultiDiGraph:
+        g = self.graph(as_of)
+        return q.upstream(g, self.resolve(ref, g), depth)
+
+    def downstream(self, ref: str, depth: int | None = None,
+                   as_of: str | float | None = None) -> nx.MultiDiGraph:
+        g = self.graph(as_of)
+        return q.downstream(g, self.resolve(ref, g), depth)
+
+    def around(self, ref: str | None, direction: str = "both", depth: int | None = None,
+               as_of: str | float | None = None) -> nx.MultiDiGraph:
+        """The whole graph (no ref), or what is upstream, downstream or both of a node."""
+        g = self.graph(as_of)
+        if ref is None:
+            return g
+        node = self.resolve(ref, g)
+        if direction == "upstream":
+            return q.upstream(g, node, depth)
+        if direction == "downstream":
+            return q.downstream(g, node, depth)
+        return nx.compose(q.upstream(g, node, depth), q.downstream(g, node, depth))
+
+    def trained_on(self, project: str, item: str,
+                   as_of: str | float | None = None) -> list[dict[str, Any]]:
+        """Model weights trained on a version of ``project`` that contained ``item``."""
+        project_id = self.app.resolve_project(project)
+        item_id = self._item(project_id, item)
+        return q.trained_on_item(self.graph(as_of), self.app, project_id, item_id)
+
+    def provenance(self, ref: str, depth: int | None = None,
+                   as_of: str | float | None = None) -> dict[str, Any]:
+        g = self.graph(as_of)
+        return q.provenance(g, self.resolve(ref, g), depth)
+
+    def _item(self, project_id: UUID, ref: str) -> UUID:
+        """An item by id (even if removed since) or by its ``dataset/name`` path now."""
+        try:
+            item_id = UUID(ref)
+        except ValueError:
+            return self.app.resolve_item(project_id, ref)
+        if self.app.store.project_of(item_id) != project_id:
+            raise NotFoundError("item", ref)
+        return item_id

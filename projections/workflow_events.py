@@ -1,0 +1,156 @@
+"""What each event means for the workflow graph: node and edge changes.
+
+Handlers are pure: an event in, a list of changes out, without reading any state.
+A node change carries only the attributes the event knows; empty values never erase
+what an earlier event said (a session's input without a title keeps the project's
+name). Events that do not concern the workflow (items, classes, tags) give nothing.
+
+Edges: ``input`` (data node -> session), ``output`` (session -> data node), ``version``
+(project -> each of its versions, from ``Project.VersionCreated``) and ``restored``
+(version -> the project restored from it, from ``Project.Created`` with provenance).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from projections.workflow_ids import node_id, project_node, session_node, version_node
+
+
+@dataclass(frozen=True, slots=True)
+class NodeChange:
+    node: str
+    attrs: dict[str, Any]
+    time: float
+
+
+@dataclass(frozen=True, slots=True)
+class EdgeChange:
+    src: str
+    dst: str
+    key: str
+    time: float
+
+
+Change = NodeChange | EdgeChange
+Handler = Callable[[Any, float], list[Change]]
+
+
+def changes_of(event: Any) -> list[Change]:
+    kind = type(event)
+    handler = HANDLERS.get(f"{kind.__module__}:{kind.__qualname__}")
+    if handler is None:
+        return []
+    return handler(event, event.timestamp.timestamp())
+
+
+def _iso(t: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(t, UTC).isoformat()
+
+
+def _started(e: Any, t: float) -> list[Change]:
+    return [NodeChange(session_node(e.originator_id), {
+        "type": "app_session", "ref": str(e.originator_id), "app": e.app,
+        "session_kind": e.kind, "actor": e.actor, "status": "running",
+        "auto_version": e.auto_version, "parameters": e.parameters, "started_at": _iso(t),
+    }, t)]
+
+
+OWN_CARDS = ("project", "project_version", "app_session")
+"""Nodes whose card text comes from their own events, never from a mention."""
+
+
+def _data(e: Any) -> dict[str, Any]:
+    attrs = {"type": e.type, "ref": e.ref}
+    if e.type not in OWN_CARDS:
+        attrs.update(title=e.title, description=e.description, link=e.link)
+    return attrs
+
+
+def _input(e: Any, t: float) -> list[Change]:
+    data = node_id(e.type, e.ref)
+    return [NodeChange(data, _data(e), t),
+            EdgeChange(data, session_node(e.originator_id), "input", t)]
+
+
+def _output(e: Any, t: float) -> list[Change]:
+    data = node_id(e.type, e.ref)
+    return [NodeChange(data, _data(e), t),
+            EdgeChange(session_node(e.originator_id), data, "output", t)]
+
+
+def _progressed(e: Any, t: float) -> list[Change]:
+    return [NodeChange(session_node(e.originator_id), {
+        "progress_done": e.done, "progress_total": e.total, "progress_message": e.message}, t)]
+
+
+def _finished(e: Any, t: float) -> list[Change]:
+    return [NodeChange(session_node(e.originator_id),
+                       {"status": e.status, "finished_at": _iso(t)}, t)]
+
+
+def _declared(e: Any, t: float) -> list[Change]:
+    return [NodeChange(node_id(e.type, e.ref), _data(e), t)]
+
+
+def _linked(e: Any, t: float) -> list[Change]:
+    owner = node_id(e.owner_type, e.owner_ref)
+    data = node_id(e.type, e.ref)
+    edge = EdgeChange(data, owner, "input", t) if e.direction == "input" else EdgeChange(
+        owner, data, "output", t)
+    return [NodeChange(data, _data(e), t), edge]
+
+
+def _project_created(e: Any, t: float) -> list[Change]:
+    project = project_node(e.originator_id)
+    changes: list[Change] = [NodeChange(project, {
+        "type": "project", "ref": str(e.originator_id), "name": e.name,
+        "created_at": _iso(t), "actor": e.actor}, t)]
+    p = e.provenance
+    if p is not None:
+        source = version_node(p.project_id, p.version)
+        changes += [
+            NodeChange(project, {"restored_from": f"{p.project_id}@{p.version}"}, t),
+            NodeChange(source, {"type": "project_version", "project": str(p.project_id),
+                                "number": p.version, "position": p.position,
+                                "digest": p.digest}, t),
+            EdgeChange(source, project, "restored", t),
+        ]
+    return changes
+
+
+def _renamed(e: Any, t: float) -> list[Change]:
+    return [NodeChange(project_node(e.originator_id), {"name": e.name}, t)]
+
+
+def _version_created(e: Any, t: float) -> list[Change]:
+    v, pid = e.version, e.originator_id
+    node = version_node(pid, v.number)
+    return [
+        NodeChange(project_node(pid), {"type": "project", "ref": str(pid)}, t),
+        NodeChange(node, {
+            "type": "project_version", "ref": f"{pid}@{v.number}", "project": str(pid),
+            "number": v.number, "title": v.title, "description": v.description,
+            "author": v.author, "created_at": v.created_at, "position": v.position,
+            "digest": v.digest, "session": str(e.session_id) if e.session_id else ""}, t),
+        EdgeChange(project_node(pid), node, "version", t),
+    ]
+
+
+HANDLERS: dict[str, Handler] = {
+    "domain.session:AppSession.Started": _started,
+    "domain.session:AppSession.InputAdded": _input,
+    "domain.session:AppSession.OutputAdded": _output,
+    "domain.session:AppSession.Progressed": _progressed,
+    "domain.session:AppSession.Finished": _finished,
+    "domain.project:Project.Created": _project_created,
+    "domain.project:Project.Renamed": _renamed,
+    "domain.project:Project.VersionCreated": _version_created,
+    "domain.data_node:DataNode.Declared": _declared,
+    "domain.data_node:DataNode.Described": _declared,
+    "domain.data_node:DataNode.Linked": _linked,
+}
