@@ -18,7 +18,12 @@ from eventsourcing.persistence import IntegrityError
 
 from application.ports import CatalogEntry, LedgerStore, ProjectWrite
 from domain.digest import item_hash, meta_hash
-from domain.errors import AnnoledgerError, NotFoundError, StaleVersionError
+from domain.errors import (
+    AnnoledgerError,
+    DuplicateNameError,
+    NotFoundError,
+    StaleVersionError,
+)
 from domain.item import Item
 from domain.project import Project
 from domain.values import AnnotationObject, Context
@@ -95,6 +100,11 @@ class LedgerBase(Application[UUID]):
 
     def maybe_snapshot(self, project_id: UUID, position: int | None = None) -> None:
         """Hook for the state queries: write a project snapshot every N events."""
+
+    def check_name_free(self, name: str, project_id: UUID | None = None) -> None:
+        """Project names are unique, since a project can be named instead of its id."""
+        if any(h.name == name and h.project_id != project_id for h in self.store.heads()):
+            raise DuplicateNameError(f"a project named '{name}' exists")
 
     @staticmethod
     def retrying(attempts: int, command: Callable[[], T]) -> T:

@@ -31,8 +31,10 @@ def environment(settings: Settings) -> dict[str, str]:
 def build_app(settings: Settings) -> AnnoLedger:
     from infrastructure.formats.adapter import Formats
     from infrastructure.media_store import LocalMediaStore
+    from infrastructure.persistence.audit_queries import AuditQueries
     from infrastructure.persistence.factory import LedgerRecorder
     from infrastructure.snapshots import ManifestSnapshots
+    from projections.audit_index import AuditIndex
 
     app = AnnoLedger(
         environment(settings),
@@ -43,5 +45,7 @@ def build_app(settings: Settings) -> AnnoLedger:
     assert isinstance(recorder, LedgerRecorder)
     app.project_snapshots = ManifestSnapshots(recorder.engine, recorder.tables, recorder)
     app.formats = Formats()
+    app.audit_index = AuditIndex(recorder.engine, app.name)
+    app.history_store = app.proof_store = AuditQueries(recorder.engine, recorder.tables)
     app.media = LocalMediaStore(settings.media_root)
     return app

@@ -34,8 +34,7 @@ class ImportCommands(LedgerBase):
     ) -> ImportResult:
         meta = MetaState(name or source.meta.name, source.meta.classes, source.meta.tag_metas,
                          source.meta.datasets)
-        if any(h.name == meta.name for h in self.store.heads()):
-            raise ValidationError("name", f"a project named '{meta.name}' exists")
+        self.check_name_free(meta.name)
         project = Project.create(meta, ctx)
         first: Batch = ([project], ProjectWrite(project.id, meta_hash=meta_hash(meta),
                                                 name=meta.name))

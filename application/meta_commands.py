@@ -13,14 +13,14 @@ from domain.values import Context, Dataset, ObjectClass, TagMeta
 
 class MetaCommands(LedgerBase):
     def create_project(self, name: str, ctx: Context, meta: MetaState | None = None) -> UUID:
-        if any(h.name == name for h in self.store.heads()):
-            raise ValidationError("name", f"a project named '{name}' exists")
+        self.check_name_free(name)
         base = meta or MetaState(name)
         project = Project.create(MetaState(name, base.classes, base.tag_metas, base.datasets), ctx)
         self.save_project(project)
         return project.id
 
     def rename_project(self, project_id: UUID, name: str, ctx: Context) -> None:
+        self.check_name_free(name, project_id)
         project = self.get_project(project_id)
         project.rename(name, ctx)
         self.save_project(project)

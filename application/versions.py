@@ -117,8 +117,7 @@ class VersionCommands(StateQueries):
             if pending:
                 yield pending, ProjectWrite(project.id, items=[catalog_entry(i) for i in pending])
 
-        if any(h.name == new_name for h in self.store.heads()):
-            raise ValidationError("name", f"a project named '{new_name}' exists")
+        self.check_name_free(new_name)
         with gc_paused():
             write_batches(self, batches())
         self.maybe_snapshot(project.id)

@@ -49,7 +49,7 @@ class ManifestSnapshots:
 
     def write(self, project_id: UUID) -> int | None:
         keys: list[str] = []
-        with reading(self.engine) as conn:
+        with reading(self.engine, consistent=True) as conn:
             head = conn.execute(sa.select(self.tables.projects.c.position).where(
                 self.tables.projects.c.project_id == project_id)).scalar()
             if not head:

@@ -66,9 +66,14 @@ def writing(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
-def reading(engine: Engine) -> Iterator[Connection]:
-    """A read transaction: one consistent view of the database."""
+def reading(engine: Engine, *, consistent: bool = False) -> Iterator[Connection]:
+    """A read transaction. ``consistent``: all its statements see one snapshot.
+
+    SQLite's read transactions always do; PostgreSQL's default (read committed) lets
+    each statement see the latest commits, which is fine for one-statement reads and
+    saves a round trip on the hot path.
+    """
     with engine.connect() as conn, conn.begin():
-        if engine.dialect.name == "postgresql":
+        if consistent and engine.dialect.name == "postgresql":
             conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
         yield conn

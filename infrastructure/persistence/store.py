@@ -47,6 +47,24 @@ class LedgerQueries:
             for r in conn.execute(q):
                 yield _entry(r)
 
+    def catalog_page(
+        self, project_id: UUID, *, dataset_id: int | None = None, name: str | None = None,
+        offset: int = 0, limit: int = 100,
+    ) -> tuple[list[CatalogEntry], int]:
+        """A page of items by dataset then name, and how many match (name: contains)."""
+        t = self.tables.items
+        where = [t.c.project_id == project_id]
+        if dataset_id is not None:
+            where.append(t.c.dataset_id == dataset_id)
+        if name:
+            escaped = name.lower().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            where.append(sa.func.lower(t.c.name).like(f"%{escaped}%", escape="\\"))
+        q = sa.select(t).where(*where).order_by(t.c.dataset_id, t.c.name)
+        with reading(self.engine, consistent=True) as conn:
+            total = conn.execute(sa.select(sa.func.count()).select_from(t).where(*where)).scalar()
+            rows = conn.execute(q.offset(offset).limit(limit)).all()
+        return [_entry(r) for r in rows], int(total or 0)
+
     def catalog_entry(self, item_id: UUID) -> CatalogEntry | None:
         t = self.tables.items
         with reading(self.engine) as conn:
@@ -119,7 +137,7 @@ class LedgerQueries:
         q = sa.select(t.c.position, t.c.originator_id, t.c.originator_version, t.c.topic,
                       t.c.state, t.c.chain).where(t.c.project_id == project_id).order_by(
             t.c.position)
-        with reading(self.engine) as conn:
+        with reading(self.engine, consistent=True) as conn:
             head = conn.execute(sa.select(self.tables.projects).where(
                 self.tables.projects.c.project_id == project_id)).first()
             rows = (ChainRow(*r) for r in conn.execution_options(yield_per=2000).execute(q))

@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from interfaces.cli.proofs import run_proofs
 from interfaces.cli.runtime import fail, out_console, print_json, runtime
 
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
@@ -33,9 +34,14 @@ def verify(
     ctx: typer.Context,
     project: Annotated[str | None, typer.Argument(help="Only this project")] = None,
     json: Json = False,
+    digest: Annotated[bool, typer.Option("--digest", help="Check all, print a log digest")] = False,
+    since_digest: Annotated[str | None, typer.Option(
+        "--since-digest", help="Prove the log extends digest D")] = None,
 ) -> None:
     """Recompute the hash chains; name the first position that does not match."""
     rt = runtime(ctx)
+    if digest or since_digest:
+        return run_proofs(rt, digest, since_digest, json)
     views = rt.app.verify(rt.project(project) if project else None)
     if json:
         print_json([v.as_json() for v in views])

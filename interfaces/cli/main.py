@@ -16,17 +16,27 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from application.settings import Settings
 from domain.errors import AnnoledgerError, NotFoundError
-from interfaces.cli import files, log, projects, serve, versions
+from interfaces.cli import files, log, projects, serve, sessions, tokens, versions, workflow
+from interfaces.cli.audit import audit as audit_command
+from interfaces.cli.history import blame, history
+from interfaces.cli.replay import app as replay_app
 from interfaces.cli.runtime import Runtime, fail
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Event-sourced project versions for a labeling platform.")
 app.add_typer(projects.app, name="projects")
 app.add_typer(versions.app, name="versions")
+app.add_typer(tokens.app, name="tokens")
 app.add_typer(files.import_app, name="import")
 app.add_typer(files.export_app, name="export")
+app.add_typer(sessions.app, name="sessions")
+app.add_typer(workflow.app, name="workflow")
 app.command("log")(log.show_log)
 app.command("verify")(log.verify)
+app.command("audit")(audit_command)
+app.command("history")(history)
+app.command("blame")(blame)
+app.add_typer(replay_app, name="replay")
 app.command("serve")(serve.serve)
 
 

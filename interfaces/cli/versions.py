@@ -10,6 +10,7 @@ from rich.table import Table
 
 from domain.compare import Comparison
 from domain.values import Version
+from interfaces.cli.geometry_diff import geometry_diff
 from interfaces.cli.runtime import out_console, print_json, progress_bar, runtime
 
 app = typer.Typer(no_args_is_help=True, help="Named checkpoints over a project's log.")
@@ -78,9 +79,13 @@ def diff(
     ctx: typer.Context, project: str, a: str, b: str,
     per_item: Annotated[bool, typer.Option("--per-item", help="List objects per item")] = False,
     json: Json = False,
+    match: Annotated[str, typer.Option("--match", help="id, or iou: also by geometry")] = "id",
+    iou: Annotated[float, typer.Option("--iou", help="IoU threshold for --match iou")] = 0.5,
 ) -> None:
     """Compare version A with version B (or ``current``)."""
     rt = runtime(ctx)
+    if match != "id":
+        return geometry_diff(rt, project, a, b, match, iou, json)
     result = rt.app.diff(rt.project(project), _ref(a), _ref(b))
     if json:
         print_json(result.as_json(per_item=per_item))

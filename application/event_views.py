@@ -1,0 +1,53 @@
+"""The project log as the API shows it: every event with its stream, version and data."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from application.base import LedgerBase
+
+_BOOKKEEPING = frozenset({"originator_id", "originator_version", "timestamp", "actor",
+                          "session_id", "originator_topic"})
+
+
+@dataclass(frozen=True, slots=True)
+class EventView:
+    position: int
+    time: str
+    actor: str
+    type: str
+    stream: UUID
+    version: int
+    session: UUID | None
+    data: dict[str, Any]
+
+
+def project_events(app: LedgerBase, project_id: UUID, *, after: int = 0,
+                   limit: int = 100) -> list[EventView]:
+    """Events at positions after ``after``, oldest first, at most ``limit``."""
+    views = []
+    for rec in app.store.log(project_id, gt=after, limit=limit):
+        event: Any = app.mapper.to_domain_event(rec.stored_event())
+        fields = {k: plain(v) for k, v in vars(event).items() if k not in _BOOKKEEPING}
+        views.append(EventView(
+            rec.position, event.timestamp.isoformat(), getattr(event, "actor", ""),
+            rec.topic.rpartition(":")[2], rec.originator_id, rec.originator_version,
+            getattr(event, "session_id", None), fields))
+    return views
+
+
+def plain(value: Any) -> Any:
+    """Value objects, tuples, UUIDs and times as JSON-ready values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, UUID | datetime):
+        return str(value) if isinstance(value, UUID) else value.isoformat()
+    return value

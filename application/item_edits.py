@@ -1,0 +1,189 @@
+"""Item commands as the HTTP API needs them: scoped to a project, guarded by the version
+the client last saw, taking Supervisely JSON, and returning the item's new version.
+
+``expected`` is the client's ETag (None when it sent ``If-Match: *``). A stale one, or a
+concurrent writer that got there first, raises StaleVersionError naming the current
+version, so the client can re-read and retry: no change is ever merged silently.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, BinaryIO
+from uuid import UUID
+
+from application.annotation_json import (
+    annotation_json,
+    parse_annotation,
+    parse_object,
+    parse_object_patch,
+    tag_value,
+)
+from application.base import LedgerBase, utc_now
+from application.item_commands import new_object_id
+from application.media import MediaStore
+from application.ports import CatalogEntry
+from domain.errors import DuplicateNameError, NotFoundError, StaleVersionError
+from domain.item import Item
+from domain.state import ItemState, MetaState
+from domain.values import AnnotationObject, Context, MediaLink, Tag
+
+Edit = Callable[[Item, MetaState], None]
+
+
+class ItemEdits(LedgerBase):
+    media: MediaStore | None = None
+
+    # -- queries -------------------------------------------------------------------------
+
+    def item_in(self, project_id: UUID, item_id: UUID) -> Item:
+        item = self.get_item(item_id)
+        if item.project_id != project_id:
+            raise NotFoundError("item", item_id)
+        return item
+
+    def annotation_of(self, project_id: UUID, item_id: UUID) -> tuple[dict[str, Any], int]:
+        """The item's annotation as Supervisely JSON, and the version it stands at."""
+        item = self.item_in(project_id, item_id)
+        meta = self.get_project(project_id).meta
+        return annotation_json(meta, item.to_state()), item.version
+
+    def items_page(self, project_id: UUID, *, dataset_id: int | None = None,
+                   name: str | None = None, offset: int = 0,
+                   limit: int = 100) -> tuple[list[CatalogEntry], int]:
+        """A page of the catalog (by dataset, then name) and how many entries match."""
+        return self.store.catalog_page(project_id, dataset_id=dataset_id, name=name,
+                                       offset=offset, limit=limit)
+
+    # -- uploads -------------------------------------------------------------------------
+
+    def upload_item_json(self, project_id: UUID, dataset_id: int, name: str,
+                         media: MediaLink, annotation: Any, ctx: Context) -> UUID:
+        """An item linked to media stored elsewhere, with an optional annotation."""
+        meta = self.get_project(project_id).meta
+        ann = parse_annotation(meta, annotation or {}, media)
+        objects = tuple(_with_defaults(o, ctx) for o in ann.objects)
+        return self._upload(project_id, meta, ItemState(dataset_id, name, media, ann.tags,
+                                                        objects, ann.description), ctx)
+
+    def store_media(self, data: BinaryIO) -> MediaLink:
+        return self._media().put(data)
+
+    def media_file(self, sha256: str) -> Path:
+        path = self._media().locate(sha256)
+        if path is None:
+            raise NotFoundError("media", sha256)
+        return path
+
+    def upload_file(self, project_id: UUID, dataset_id: int, name: str, data: BinaryIO,
+                    ctx: Context) -> UUID:
+        """An item whose image is stored first (a name already taken stores nothing)."""
+        project = self.get_project(project_id)
+        project.get_dataset(dataset_id)
+        meta = project.meta
+        self._check_free(project_id, dataset_id, name)
+        return self._upload(project_id, meta, ItemState(dataset_id, name,
+                                                        self.store_media(data)), ctx)
+
+    # -- edits: each returns the item's new version --------------------------------------
+
+    def put_annotation(self, project_id: UUID, item_id: UUID, expected: int | None,
+                       data: Any, ctx: Context) -> int:
+        def edit(item: Item, meta: MetaState) -> None:
+            ann = parse_annotation(meta, data, item.media)
+            objects = tuple(_with_defaults(o, ctx) for o in ann.objects)
+            item.replace_annotation(meta, ItemState(
+                item.dataset_id, item.name, item.media, ann.tags, objects, ann.description), ctx)
+
+        return self._edit(project_id, item_id, expected, edit)
+
+    def add_object_json(self, project_id: UUID, item_id: UUID, expected: int | None,
+                        data: Any, ctx: Context) -> tuple[int, int]:
+        added: list[int] = []
+
+        def edit(item: Item, meta: MetaState) -> None:
+            obj = _with_defaults(parse_object(meta, data), ctx)
+            item.add_object(meta, obj, ctx)
+            added.append(obj.id)
+
+        version = self._edit(project_id, item_id, expected, edit)
+        return added[0], version
+
+    def patch_object_json(self, project_id: UUID, item_id: UUID, expected: int | None,
+                          object_id: int, data: Any, ctx: Context) -> int:
+        def edit(item: Item, meta: MetaState) -> None:
+            patch = parse_object_patch(meta, item.get_object(object_id), data)
+            item.change_object(meta, object_id, ctx, utc_now(), geometry=patch.geometry,
+                               class_id=patch.class_id, tags=patch.tags)
+
+        return self._edit(project_id, item_id, expected, edit)
+
+    def remove_object_at(self, project_id: UUID, item_id: UUID, expected: int | None,
+                         object_id: int, ctx: Context) -> int:
+        return self._edit(project_id, item_id, expected,
+                          lambda item, _: item.remove_object(object_id, ctx))
+
+    def set_item_tag_at(self, project_id: UUID, item_id: UUID, expected: int | None,
+                        meta_id: int, value: Any, ctx: Context) -> int:
+        now = utc_now()
+        tag = Tag(meta_id, tag_value(value, "value"), ctx.actor, now, now)
+        return self._edit(project_id, item_id, expected,
+                          lambda item, meta: item.set_tag(meta, tag, ctx))
+
+    def remove_item_tag_at(self, project_id: UUID, item_id: UUID, expected: int | None,
+                           meta_id: int, ctx: Context) -> int:
+        return self._edit(project_id, item_id, expected,
+                          lambda item, _: item.remove_tag(meta_id, ctx))
+
+    def move_item_at(self, project_id: UUID, item_id: UUID, expected: int | None,
+                     dataset_id: int | None, name: str | None, ctx: Context) -> int:
+        def edit(item: Item, meta: MetaState) -> None:
+            target = item.dataset_id if dataset_id is None else dataset_id
+            if target not in meta.datasets:
+                raise NotFoundError("dataset", target)
+            item.move(target, item.name if name is None else name, ctx)
+
+        return self._edit(project_id, item_id, expected, edit)
+
+    def remove_item_at(self, project_id: UUID, item_id: UUID, expected: int | None,
+                       ctx: Context) -> int:
+        return self._edit(project_id, item_id, expected, lambda item, _: item.remove(ctx))
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _check_free(self, project_id: UUID, dataset_id: int, name: str) -> None:
+        if self.store.find_item(project_id, dataset_id, name) is not None:
+            raise DuplicateNameError(f"dataset {dataset_id} already holds an item named '{name}'")
+
+    def _upload(self, project_id: UUID, meta: MetaState, state: ItemState, ctx: Context) -> UUID:
+        self._check_free(project_id, state.dataset_id, state.name)
+        item = Item.upload(project_id, meta, state, ctx)
+        self.save_item(item)
+        return item.id
+
+    def _edit(self, project_id: UUID, item_id: UUID, expected: int | None, edit: Edit) -> int:
+        item = self.item_in(project_id, item_id)
+        if expected is not None and item.version != expected:
+            raise StaleVersionError(f"item {item_id}", expected, item.version)
+        edit(item, self.get_project(project_id).meta)
+        try:
+            self.save_item(item)
+        except StaleVersionError:
+            current = self.store.catalog_entry(item_id)
+            raise StaleVersionError(f"item {item_id}", expected,
+                                    current.version if current else "removed") from None
+        return item.version
+
+    def _media(self) -> MediaStore:
+        if self.media is None:
+            raise RuntimeError("no media store is configured")
+        return self.media
+
+
+def _with_defaults(obj: AnnotationObject, ctx: Context) -> AnnotationObject:
+    """A fresh id, the caller as labeler and now as times, where the JSON gave none."""
+    now = utc_now()
+    return AnnotationObject(obj.id or new_object_id(), obj.class_id, obj.geometry, obj.tags,
+                            obj.labeler or ctx.actor, obj.created_at or now,
+                            obj.updated_at or now, obj.description)

@@ -1,0 +1,217 @@
+"""Replay tools for engineers: the state at any log position or time, event-by-event
+steps with what each changed, bisecting for the first position where a predicate over
+the state holds, and geometry-aware compare of two states.
+
+States are rebuilt as versions are (nearest project snapshot plus the log's tail), so a
+bisect costs about log2(positions) state rebuilds; predicates on counts only read the
+snapshot's per-class counts and the tail's items.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from uuid import UUID
+
+from application.history_queries import HistoryQueries, item_brief
+from application.loading import gc_paused, load_items
+from application.ports import FormatAdapters
+from application.replay_facts import ManifestFacts
+from application.states import Manifest
+from application.views import LogEntry
+from domain.changes import ItemBrief, Names, describe_item, event_kind, fold_item
+from domain.digest import state_digest
+from domain.errors import ValidationError
+from domain.geometry_compare import GeometryComparison, compare_geometry
+from domain.item import Item
+from domain.meta_changes import describe_other, describe_project, fold_names, target_of
+from domain.predicates import parse_predicate
+from domain.rules import object_shape
+from domain.state import ItemState, MetaState, ProjectState
+from domain.values import AnnotationObject
+
+MAX_STEPS = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayView:
+    project_id: UUID
+    position: int
+    time: str
+    items: int
+    objects: int
+    empty_items: int
+    classes: dict[str, int]
+    datasets: list[str]
+    digest: str
+
+    def as_json(self) -> dict[str, Any]:
+        return {"project": str(self.project_id), "position": self.position, "time": self.time,
+                "items": self.items, "objects": self.objects, "empty_items": self.empty_items,
+                "classes": self.classes, "datasets": self.datasets, "digest": self.digest}
+
+
+@dataclass(frozen=True, slots=True)
+class BisectResult:
+    predicate: str
+    position: int | None
+    """The first position at which the predicate holds (None: not even at the head)."""
+    head: int
+    probes: tuple[tuple[int, bool], ...]
+    event: LogEntry | None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"predicate": self.predicate, "position": self.position, "head": self.head,
+                "probes": [{"position": p, "holds": h} for p, h in self.probes],
+                "event": self.event.as_json() if self.event else None}
+
+
+class ReplayQueries(HistoryQueries):
+    formats: FormatAdapters | None = None
+
+    def state_at(self, project_id: UUID, position: int) -> ProjectState:
+        manifest = self.manifest_at(project_id, position)
+        state = ProjectState(self.meta_at(project_id, manifest.meta_version))
+        with gc_paused():
+            for item in self.items_at(manifest):
+                state.items[(item.dataset_id, item.name)] = item
+        return state
+
+    def replay_show(self, project_id: UUID, *, position: int | None = None,
+                    as_of: float | None = None, export: Path | None = None) -> ReplayView:
+        """The state at a position (or as of a time); optionally exported as Supervisely."""
+        at = self.position_of(project_id, position, as_of)
+        if at < 1:
+            raise ValidationError("position", "the project did not exist yet at that point")
+        state = self.state_at(project_id, at)
+        if export is not None:
+            if self.formats is None:
+                raise RuntimeError("no format adapters are configured")
+            self.formats.write("supervisely", state, export)
+        counts = Counter(o.class_id for i in state.items.values() for o in i.objects)
+        meta = state.meta
+        entry = self.log_entries(project_id, gt=at - 1, lte=at, newest=False)
+        return ReplayView(
+            project_id, at, entry[0].time if entry else "", len(state.items),
+            state.object_count, sum(1 for i in state.items.values() if not i.objects),
+            {(meta.classes[c].title if c in meta.classes else f"#{c}"): n
+             for c, n in sorted(counts.items())},
+            sorted(meta.dataset_path(d) for d in meta.datasets), state_digest(state))
+
+    def replay_step(self, project_id: UUID, start: int, end: int) -> list[LogEntry]:
+        """The events at positions ``start``..``end``, each with what it changed."""
+        head = self.project_view(project_id).position
+        if not 1 <= start <= end <= head:
+            raise ValidationError("position", f"need 1 <= from <= to <= {head}")
+        if end - start >= MAX_STEPS:
+            raise ValidationError("position", f"at most {MAX_STEPS} events at a time")
+        records = self.store.log(project_id, gt=start - 1, lte=end)
+        names = self._names_before(project_id, start)
+        firsts: dict[UUID, int] = {}
+        for rec in records:
+            firsts.setdefault(rec.originator_id, rec.originator_version)
+        wanted = {i: v - 1 for i, v in firsts.items() if i != project_id and v > 1}
+        briefs: dict[UUID, ItemBrief] = {
+            item.id: item_brief(item) for item in load_items(
+                self.store, self.mapper, wanted, self.snapshotting_intervals[Item])}
+        entries = []
+        for rec in records:
+            event: Any = self.mapper.to_domain_event(rec.stored_event())
+            kind = event_kind(event)
+            if kind.startswith("Item."):
+                before = briefs.get(rec.originator_id)
+                briefs[rec.originator_id] = after = fold_item(before, event)
+                summary = describe_item(event, before, after, names)
+            elif kind.startswith("Project."):
+                new_names = fold_names(names, event)
+                summary, names = describe_project(event, names, new_names), new_names
+            else:
+                summary = describe_other(event)
+            target = target_of(event)
+            session = getattr(event, "session_id", None)
+            entries.append(LogEntry(rec.position, event.timestamp.isoformat(),
+                                    getattr(event, "actor", ""), kind,
+                                    f"{target.kind}:{target.id}",
+                                    str(session) if session else None, summary))
+        return entries
+
+    def _names_before(self, project_id: UUID, position: int) -> Names:
+        names: Names | None = None
+        if self.history_store is not None:
+            for rec in self.history_store.item_log(project_id):
+                if rec.position >= position:
+                    break
+                names = fold_names(names, self.mapper.to_domain_event(rec.stored_event()))
+        return names or Names()
+
+    def bisect(self, project_id: UUID, predicate: str) -> BisectResult:
+        """The first position at which ``predicate`` holds, by binary search over positions.
+
+        Assumes the predicate, once true, stays true (a regression that persists); with
+        one that flips back and forth it finds one of the positions where it turns true.
+        """
+        node = parse_predicate(predicate)
+        head = self.project_view(project_id).position
+        probes: list[tuple[int, bool]] = []
+
+        def holds(position: int) -> bool:
+            value = node.holds(ManifestFacts(self, project_id, position))
+            probes.append((position, value))
+            return value
+
+        if head < 1 or not holds(head):
+            return BisectResult(predicate, None, head, tuple(probes), None)
+        lo, hi = 1, head
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if holds(mid):
+                hi = mid
+            else:
+                lo = mid + 1
+        event = self.replay_step(project_id, lo, lo)[0]
+        return BisectResult(predicate, lo, head, tuple(probes), event)
+
+    def diff_geometry(self, project_id: UUID, a: int | str, b: int | str,
+                      threshold: float = 0.5) -> GeometryComparison:
+        """Objects matched by id, then by IoU >= threshold; how each matched one changed."""
+        if not 0 < threshold <= 1:
+            raise ValidationError("iou", "must be above 0 and at most 1")
+        ma, mb = self._manifest_ref(project_id, a), self._manifest_ref(project_id, b)
+        meta_a = self.meta_at(project_id, ma.meta_version)
+        meta_b = self.meta_at(project_id, mb.meta_version)
+        changed = _changed(ma, mb)
+        with gc_paused():
+            before = {_path(meta_a, s): s for s in self.items_at(ma, changed)}
+            after = {_path(meta_b, s): s for s in self.items_at(mb, changed)}
+        return compare_geometry(before, after, _shapes(meta_a), _shapes(meta_b), threshold)
+
+    def _manifest_ref(self, project_id: UUID, ref: int | str) -> Manifest:
+        """A version number, or ``current``."""
+        if ref == "current":
+            return self.manifest_at(project_id, self.project_view(project_id).position)
+        try:
+            number = int(ref)
+        except ValueError:
+            raise ValidationError("version", f"'{ref}' is not a number or 'current'") from None
+        return self.manifest_at(project_id, self.get_project(project_id).get_version(
+            number).position)
+
+
+def _changed(a: Manifest, b: Manifest) -> set[UUID]:
+    return {i for i in a.versions.keys() | b.versions.keys()
+            if a.versions.get(i) != b.versions.get(i)}
+
+
+def _path(meta: MetaState, state: ItemState) -> str:
+    return f"{meta.dataset_path(state.dataset_id)}/{state.name}"
+
+
+def _shapes(meta: MetaState) -> Any:
+    def shape(obj: AnnotationObject) -> str | None:
+        try:
+            return object_shape(meta, obj)
+        except ValidationError:
+            return None
+    return shape

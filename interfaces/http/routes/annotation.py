@@ -1,0 +1,56 @@
+"""/api/v1/projects/{project}/items/{item}/annotation and item tags, in Supervisely JSON.
+
+Reads carry the item's ETag; every change needs ``If-Match`` with it (428 without, 412
+with a stale one, naming the current ETag) and answers with the new ETag.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse, Response
+
+from interfaces.http.deps import Access, AnnotateProject, IfMatch, ReadProject
+from interfaces.http.errors import etag
+from interfaces.http.item_schemas import AnnotationPublic, AnnotationUpdate, ItemTagSet
+
+router = APIRouter(prefix="/projects/{project}/items/{item}", tags=["annotation"])
+ETAG = {"ETag": {"description": "The item's version", "schema": {"type": "string"}}}
+ANNOTATION: dict[int | str, dict[str, Any]] = {200: {
+    "model": AnnotationPublic, "description": "Supervisely annotation JSON", "headers": ETAG}}
+
+
+def annotation_response(access: Access, item: UUID) -> JSONResponse:
+    data, version = access.ledger.annotation_of(access.pid, item)
+    return JSONResponse(data, headers={"ETag": etag(version)})
+
+
+@router.get("/annotation", responses=ANNOTATION, response_class=JSONResponse)
+def get_annotation(access: ReadProject, item: UUID) -> JSONResponse:
+    return annotation_response(access, item)
+
+
+@router.put("/annotation", responses=ANNOTATION, response_class=JSONResponse)
+def put_annotation(access: AnnotateProject, item: UUID, expected: IfMatch,
+                   body: AnnotationUpdate) -> JSONResponse:
+    """Replace tags, objects and description at once; objects keep the ids given."""
+    access.ledger.put_annotation(access.pid, item, expected,
+                                 body.model_dump(exclude_unset=True), access.ctx)
+    return annotation_response(access, item)
+
+
+@router.put("/tags/{tag_id}", responses=ANNOTATION, response_class=JSONResponse)
+def set_item_tag(access: AnnotateProject, item: UUID, tag_id: int, expected: IfMatch,
+                 body: ItemTagSet) -> JSONResponse:
+    """Set (or replace) the item's tag of this tag meta."""
+    access.ledger.set_item_tag_at(access.pid, item, expected, tag_id, body.value, access.ctx)
+    return annotation_response(access, item)
+
+
+@router.delete("/tags/{tag_id}", status_code=204)
+def remove_item_tag(access: AnnotateProject, item: UUID, tag_id: int,
+                    expected: IfMatch) -> Response:
+    version = access.ledger.remove_item_tag_at(access.pid, item, expected, tag_id, access.ctx)
+    return Response(status_code=204, headers={"ETag": etag(version)})

@@ -1,0 +1,73 @@
+"""/api/v1/audit (who changed what, when, through which session: paged, newest first) and
+/api/v1/projects/{project}/items/{item}/history and /blame. Readable with the ``read``
+permission (the auditor role); a project-scoped token sees only its project's rows."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, Query
+
+from application.audit_commands import AuditFilter, parse_time
+from interfaces.http.audit_schemas import (
+    AuditRowPublic,
+    AuditRowsPublic,
+    BlamePublic,
+    HistoryEntryPublic,
+)
+from interfaces.http.deps import Limit, Offset, Reader, ReadProject, resolve_project
+from interfaces.http.errors import Problem
+
+router = APIRouter(tags=["audit"])
+Text = Annotated[str | None, Query(max_length=255)]
+
+
+@router.get("/audit")
+def audit(
+    access: Reader, actor: Text = None,
+    project: Annotated[str | None, Query(max_length=255, description="Id or name")] = None,
+    item: UUID | None = None,
+    object: Annotated[int | None, Query(ge=0, lt=2**63)] = None,
+    type: Annotated[str | None, Query(
+        max_length=100, description="ObjectClassChanged or Item.ObjectClassChanged")] = None,
+    session: UUID | None = None,
+    since: Annotated[str | None, Query(max_length=40, description="ISO 8601")] = None,
+    until: Annotated[str | None, Query(max_length=40, description="ISO 8601")] = None,
+    offset: Offset = 0, limit: Limit = 100,
+) -> AuditRowsPublic:
+    """Events matching every filter given, newest first."""
+    ledger, scope = access.ledger, access.principal.project_id
+    pid = resolve_project(ledger, project) if project else None
+    if scope is not None and pid not in (None, scope):
+        raise Problem(403, "the token is limited to another project", slug="forbidden")
+    where = AuditFilter(actor, pid or scope, item, object, type, session,
+                        parse_time(since, "since"), parse_time(until, "until"))
+    page = ledger.audit(where, limit=limit, offset=offset)
+    return AuditRowsPublic(data=[AuditRowPublic(**r.as_json()) for r in page.rows],
+                           limit=page.limit, offset=page.offset, next_offset=page.next_offset)
+
+
+@router.get("/projects/{project}/items/{item}/history", response_model_by_alias=True)
+def history(access: ReadProject, item: UUID,
+            object: Annotated[int | None, Query(ge=0, lt=2**63)] = None,
+            ) -> list[HistoryEntryPublic]:
+    """Every change to the item (or one of its objects), oldest first, with the class,
+    geometry and tags before and after."""
+    entries = access.ledger.item_history(access.pid, item, object)
+    return [HistoryEntryPublic(**_renamed(e.as_json())) for e in entries]
+
+
+@router.get("/projects/{project}/items/{item}/blame")
+def blame(access: ReadProject, item: UUID) -> list[BlamePublic]:
+    """For each current object: its labeler, who added it, who changed it last and when."""
+    return [BlamePublic(**_renamed(b.as_json())) for b in access.ledger.blame(access.pid, item)]
+
+
+def _renamed(data: Any) -> Any:
+    """``class`` (a Python keyword) travels as ``class_title`` inside the models."""
+    if isinstance(data, dict):
+        return {("class_title" if k == "class" else k): _renamed(v) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_renamed(v) for v in data]
+    return data

@@ -1,0 +1,63 @@
+"""/api/v1/projects/{project}/datasets: nested datasets of a project."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Response
+
+from domain.state import MetaState
+from domain.values import Dataset
+from interfaces.http.deps import Limit, ManageProject, NameFilter, Offset, ReadProject
+from interfaces.http.schemas import DatasetCreate, DatasetPublic, DatasetsPublic, DatasetUpdate
+
+router = APIRouter(prefix="/projects/{project}/datasets", tags=["datasets"])
+
+
+def dataset_public(meta: MetaState, ds: Dataset) -> DatasetPublic:
+    return DatasetPublic(id=ds.id, name=ds.name, parent_id=ds.parent_id,
+                         path=meta.dataset_path(ds.id))
+
+
+@router.get("")
+def list_datasets(access: ReadProject, offset: Offset = 0, limit: Limit = 100,
+                  name: NameFilter = None) -> DatasetsPublic:
+    meta = access.ledger.get_project(access.pid).meta
+    found = [d for d in sorted(meta.datasets.values(), key=lambda d: meta.dataset_path(d.id))
+             if not name or name.casefold() in d.name.casefold()]
+    return DatasetsPublic(data=[dataset_public(meta, d) for d in found[offset:offset + limit]],
+                          count=len(found))
+
+
+@router.post("", status_code=201)
+def create_dataset(access: ManageProject, body: DatasetCreate) -> DatasetPublic:
+    ledger = access.ledger
+    ds = ledger.retrying(5, lambda: ledger.create_dataset(access.pid, body.name, access.ctx,
+                                                          body.parent_id))
+    return dataset_public(ledger.get_project(access.pid).meta, ds)
+
+
+@router.get("/{dataset_id}")
+def get_dataset(access: ReadProject, dataset_id: int) -> DatasetPublic:
+    project = access.ledger.get_project(access.pid)
+    return dataset_public(project.meta, project.get_dataset(dataset_id))
+
+
+@router.patch("/{dataset_id}")
+def change_dataset(access: ManageProject, dataset_id: int, body: DatasetUpdate) -> DatasetPublic:
+    """Rename and/or move (``parent_id``; null moves it to the top level)."""
+    ledger = access.ledger
+
+    def change() -> None:
+        old = ledger.get_project(access.pid).get_dataset(dataset_id)
+        parent = body.parent_id if "parent_id" in body.model_fields_set else old.parent_id
+        ledger.change_dataset(access.pid, dataset_id, body.name or old.name, parent, access.ctx)
+
+    ledger.retrying(5, change)
+    return get_dataset(access, dataset_id)
+
+
+@router.delete("/{dataset_id}", status_code=204)
+def remove_dataset(access: ManageProject, dataset_id: int) -> Response:
+    """Only an empty dataset (no items, no child datasets) can be removed."""
+    access.ledger.retrying(5, lambda: access.ledger.remove_dataset(access.pid, dataset_id,
+                                                                   access.ctx))
+    return Response(status_code=204)

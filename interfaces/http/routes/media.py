@@ -1,0 +1,48 @@
+"""/api/v1/media: image bytes, stored content-addressed (by sha256), served back.
+
+Uploading returns a media link to use in a JSON item upload; an item's own image is at
+/api/v1/projects/{project}/items/{item}/media when it is held by this server's store.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from typing import Annotated, Any
+from uuid import UUID
+
+from fastapi import APIRouter, File, Path, UploadFile
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import FileResponse
+
+from interfaces.http.deps import Reader, ReadProject, Uploader
+from interfaces.http.item_schemas import MediaPublic
+
+router = APIRouter(tags=["media"])
+Sha256 = Annotated[str, Path(pattern=r"^[0-9a-f]{64}$", description="Hex sha256")]
+IMAGE: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/octet-stream": {}}, "description": "The image bytes"}}
+
+
+@router.post("/media", status_code=201)
+async def upload_media(access: Uploader, file: Annotated[UploadFile, File()]) -> MediaPublic:
+    """Store an image (once per content); its link can then be used by item uploads."""
+    m = await run_in_threadpool(access.ledger.store_media, file.file)
+    return MediaPublic(uri=m.uri, sha256=m.sha256, size=m.size, width=m.width, height=m.height)
+
+
+@router.get("/media/{sha256}", response_class=FileResponse, responses=IMAGE)
+def get_media(access: Reader, sha256: Sha256) -> FileResponse:
+    return _file(access.ledger.media_file(sha256))
+
+
+@router.get("/projects/{project}/items/{item}/media", response_class=FileResponse,
+            responses=IMAGE)
+def get_item_media(access: ReadProject, item: UUID) -> FileResponse:
+    """The item's image, when this server's media store holds its sha256."""
+    found = access.ledger.item_in(access.pid, item)
+    return _file(access.ledger.media_file(found.media.sha256))
+
+
+def _file(path: object) -> FileResponse:
+    kind = mimetypes.guess_type(str(path))[0] or "application/octet-stream"
+    return FileResponse(str(path), media_type=kind)

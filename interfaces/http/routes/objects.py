@@ -1,0 +1,69 @@
+"""/api/v1/projects/{project}/items/{item}/objects: one annotation object at a time.
+
+Objects are Supervisely objects (``classTitle`` or ``classId``, geometry keys, ``tags``).
+Changes need ``If-Match`` with the item's ETag and answer with the new one.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+from uuid import UUID
+
+from fastapi import APIRouter, Path
+from fastapi.responses import JSONResponse, Response
+
+from application.annotation_json import object_json
+from interfaces.http.deps import Access, AnnotateProject, IfMatch, ReadProject
+from interfaces.http.errors import etag
+from interfaces.http.item_schemas import ObjectCreate, ObjectPublic, ObjectUpdate
+
+router = APIRouter(prefix="/projects/{project}/items/{item}/objects", tags=["objects"])
+ObjectId = Annotated[int, Path(alias="object", ge=0, description="The object's id")]
+OBJECT = {"model": ObjectPublic, "headers": {"ETag": {"description": "The item's version",
+                                                       "schema": {"type": "string"}}}}
+
+
+def object_response(access: Access, item: UUID, object_id: int, status: int = 200,
+                    ) -> JSONResponse:
+    found = access.ledger.item_in(access.pid, item)
+    meta = access.ledger.get_project(access.pid).meta
+    return JSONResponse(object_json(meta, found.get_object(object_id)), status_code=status,
+                        headers={"ETag": etag(found.version)})
+
+
+@router.get("", responses={200: {"model": list[ObjectPublic]}}, response_class=JSONResponse)
+def list_objects(access: ReadProject, item: UUID) -> JSONResponse:
+    found = access.ledger.item_in(access.pid, item)
+    meta = access.ledger.get_project(access.pid).meta
+    return JSONResponse([object_json(meta, o) for o in found.objects.values()],
+                        headers={"ETag": etag(found.version)})
+
+
+@router.post("", status_code=201, responses={201: OBJECT}, response_class=JSONResponse)
+def add_object(access: AnnotateProject, item: UUID, expected: IfMatch,
+               body: ObjectCreate) -> JSONResponse:
+    """Add an object; without an ``id`` it gets a fresh one."""
+    object_id, _ = access.ledger.add_object_json(
+        access.pid, item, expected, body.model_dump(exclude_unset=True), access.ctx)
+    return object_response(access, item, object_id, 201)
+
+
+@router.get("/{object}", responses={200: OBJECT}, response_class=JSONResponse)
+def get_object(access: ReadProject, item: UUID, object_id: ObjectId) -> JSONResponse:
+    return object_response(access, item, object_id)
+
+
+@router.patch("/{object}", responses={200: OBJECT}, response_class=JSONResponse)
+def change_object(access: AnnotateProject, item: UUID, object_id: ObjectId, expected: IfMatch,
+                  body: ObjectUpdate) -> JSONResponse:
+    """Change the class, the geometry and/or the tags; what is not given stays."""
+    access.ledger.patch_object_json(access.pid, item, expected, object_id,
+                                    body.model_dump(exclude_unset=True), access.ctx)
+    return object_response(access, item, object_id)
+
+
+@router.delete("/{object}", status_code=204)
+def remove_object(access: AnnotateProject, item: UUID, object_id: ObjectId,
+                  expected: IfMatch) -> Response:
+    version = access.ledger.remove_object_at(access.pid, item, expected, object_id, access.ctx)
+    return Response(status_code=204, headers={"ETag": etag(version)})

@@ -1,0 +1,59 @@
+"""Running the API under uvicorn: seed a fresh database, print the URL and a token.
+
+One worker serves the application built here; several workers each build their own
+from ``ANNOLEDGER_*`` variables (uvicorn's import-string factory).
+"""
+
+from __future__ import annotations
+
+import os
+from importlib.resources import as_file, files
+
+import uvicorn
+
+from application.app import AnnoLedger
+from application.bootstrap import build_app
+from application.demo import seed_demo
+from application.settings import Settings
+from domain.values import Context
+
+FACTORY = "interfaces.http.main:create_app_from_env"
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The variables :meth:`Settings.from_env` reads back in each worker."""
+    env = {"ANNOLEDGER_DB": settings.db_url, "ANNOLEDGER_ACTOR": settings.actor,
+           "ANNOLEDGER_SNAPSHOT_EVERY": str(settings.snapshot_every),
+           "ANNOLEDGER_MEDIA_ROOT": str(settings.media_root.resolve())}
+    if settings.cipher_key:
+        env["ANNOLEDGER_CIPHER_KEY"] = settings.cipher_key
+    return env
+
+
+def prepare(ledger: AnnoLedger, settings: Settings, *, demo: bool) -> str | None:
+    """On a fresh database: the demo project (unless not wanted) and an admin token."""
+    if ledger.store.heads():
+        return None
+    ctx = Context(settings.actor if settings.actor != "anonymous" else "annoledger serve")
+    if demo:
+        with as_file(files("infrastructure").joinpath("demo_data/real_export_vector")) as path:
+            seed_demo(ledger, path, ctx)
+    return ledger.issue_token("admin", ctx, name="admin (first start)").secret
+
+
+def run(settings: Settings, *, host: str, port: int, workers: int, demo: bool) -> None:
+    from interfaces.http.main import create_app
+
+    ledger = build_app(settings)
+    token = prepare(ledger, settings, demo=demo)
+    print(f"annoledger API at http://{host}:{port}/api/v1 (OpenAPI: http://{host}:{port}/docs)",
+          flush=True)
+    if token:
+        print(f"admin token (shown once): {token}", flush=True)
+    if workers > 1:
+        os.environ.update(settings_env(settings))
+        uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers,
+                    log_level="warning")
+    else:
+        uvicorn.run(create_app(settings, ledger=ledger), host=host, port=port,
+                    log_level="warning")

@@ -1,0 +1,79 @@
+"""Tables of the audit index (``<app>_audit_*``), created on first use.
+
+``events``: one row per event (its notification id is the key): actor, time, type (and
+its ``event`` name alone, for filters that name no aggregate), target, project and log
+position, item, object, app session and a short summary; indexed for the questions
+auditors ask: by actor, project, event or session within a time range, by item.
+``objects`` (keyed by object, then event): every object an event touched (an upload
+touches all of its objects), for "everything that happened to object O". ``state``: the
+briefs the projection folds to write before/after summaries (:mod:`domain.changes`).
+``tracking``: the last notification applied, written in the same transaction as the rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy import BigInteger, Column, Float, Index, MetaData, String, Table, Text, Uuid
+
+
+@dataclass(frozen=True)
+class AuditTables:
+    metadata: MetaData
+    rows: Table
+    objects: Table
+    state: Table
+    tracking: Table
+    events: sa.TableClause
+    """The application's own events table, read (never written) for project and position."""
+
+
+def audit_tables(app_name: str = "annoledger") -> AuditTables:
+    prefix = app_name.lower()
+    p = f"{prefix}_audit"
+    md = MetaData()
+    rows = Table(
+        f"{p}_events", md,
+        Column("notification_id", BigInteger, primary_key=True, autoincrement=False),
+        Column("time", Float, nullable=False),
+        Column("actor", String(255), nullable=False),
+        Column("type", String(100), nullable=False),
+        Column("event", String(64), nullable=False),
+        Column("target_kind", String(16), nullable=False),
+        Column("target_id", String(64), nullable=False),
+        Column("project_id", Uuid, nullable=True),
+        Column("position", BigInteger, nullable=False),
+        Column("item_id", Uuid, nullable=True),
+        Column("object_id", BigInteger, nullable=True),
+        Column("session_id", Uuid, nullable=True),
+        Column("summary", Text, nullable=False),
+    )
+    Index(f"{p}_actor_time", rows.c.actor, rows.c.time, rows.c.notification_id)
+    Index(f"{p}_project_time", rows.c.project_id, rows.c.time, rows.c.notification_id)
+    Index(f"{p}_item", rows.c.item_id, rows.c.notification_id)
+    Index(f"{p}_event_time", rows.c.event, rows.c.time)
+    Index(f"{p}_session_time", rows.c.session_id, rows.c.time)
+    Index(f"{p}_time", rows.c.time, rows.c.notification_id)
+    objects = Table(
+        f"{p}_objects", md,
+        Column("object_id", BigInteger, primary_key=True, autoincrement=False),
+        Column("notification_id", BigInteger, primary_key=True, autoincrement=False),
+    )
+    state = Table(
+        f"{p}_state", md,
+        Column("key", String(40), primary_key=True),
+        Column("data", Text, nullable=False),
+    )
+    tracking = Table(
+        f"{p}_tracking", md,
+        Column("name", String(64), primary_key=True),
+        Column("notification_id", BigInteger, nullable=False),
+    )
+    events = sa.table(
+        f"{prefix}_events",
+        sa.column("notification_id", BigInteger),
+        sa.column("project_id", Uuid),
+        sa.column("position", BigInteger),
+    )
+    return AuditTables(md, rows, objects, state, tracking, events)

@@ -1,0 +1,76 @@
+"""Does restore cost follow the state, not the history? (issue 3, item 8)
+
+Two projects of the same 1,000 items: in one each item is edited once, in the other
+each item is edited 1,000 times (1,000,000 edit events). A version is created on each
+and restored; the second restore must take at most 2x the first.
+
+The long history is recorded the way ``save_item`` records an edit (the domain's
+``change_object``; the events stored with the item's catalog entry; an item snapshot at
+every 16th item version; the project's snapshot hook), but with every item's next 16
+edits in one transaction and the item snapshots taken from the aggregates in memory
+rather than reloaded one by one: the stored events, snapshots and catalog are the ones
+one save per edit leaves; only the project snapshots land at batch boundaries.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from application.base import catalog_entry, utc_now
+from application.ports import ProjectWrite
+from domain.item import Item
+from scripts.benchmark.measure import Timer, fresh
+from scripts.benchmark.ours import Ours
+from scripts.benchmark.workload import RealData, Workload, shift
+
+
+def run_history(workdir: Path, real: RealData, items: int, edits: int,
+                advance: Callable[[int], None]) -> dict[str, Any]:
+    result: dict[str, Any] = {"items": items, "edits_per_item": edits}
+    for label, count in (("once", 1), ("many", edits)):
+        ours = Ours(fresh(workdir / f"history-{label}.db"), workdir / "media")
+        try:
+            workload = Workload(real, items, seed=23)
+            ours.import_state(workload.state(), lambda n: None, name=f"history {label}")
+            with Timer() as t:
+                _edit_every_item(ours, count, advance)
+            ours.create_version("after the edits")
+            seconds, _new = ours.restore(1)
+            result[label] = {"edit_events": items * count, "record_s": t.seconds,
+                             "restore_s": seconds, "rebuild_s": ours.rebuild(1),
+                             "db_bytes": ours.bytes_on_disk()}
+        finally:
+            ours.close()
+    result["ratio"] = result["many"]["restore_s"] / result["once"]["restore_s"]
+    return result
+
+
+def _edit_every_item(ours: Ours, count: int, advance: Callable[[int], None]) -> None:
+    """Edit every item ``count`` times: one geometry moved back and forth."""
+    app, pid = ours.app, ours.pid
+    meta = app.get_project(pid).meta
+    interval = app.snapshotting_intervals[Item]
+    loaded = [app.get_item(i) for i in ours.ids.values()]
+    targets = []
+    for item in loaded:
+        obj = next(iter(item.objects.values()))
+        targets.append((obj.id, obj.geometry, shift(obj.geometry, 1, 1)))
+    done = 0
+    while done < count:
+        # End each batch where per-edit saves would snapshot: at a multiple of the interval.
+        step = min(interval - loaded[0].version % interval, count - done)
+        now = utc_now()
+        for item, (oid, g0, g1) in zip(loaded, targets, strict=True):
+            for n in range(done, done + step):
+                item.change_object(meta, oid, ours.ctx, now, geometry=g1 if n % 2 == 0 else g0)
+        events = [e for item in loaded for e in item.collect_events()]
+        app.events.put(events, project=ProjectWrite(pid, items=[catalog_entry(i)
+                                                                for i in loaded]))
+        snapshots = [Item.Snapshot.take(i) for i in loaded if i.version % interval == 0]
+        if snapshots and app.snapshots is not None:
+            app.snapshots.put(snapshots)
+        app.maybe_snapshot(pid)
+        done += step
+        advance(step * len(loaded))

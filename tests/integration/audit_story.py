@@ -1,0 +1,89 @@
+"""A short, known history over the real Supervisely export, shared by the audit,
+history, replay and proof tests: who did what is fixed, so tests can name it exactly.
+
+    alice imports the demo (7 events)                                  positions 1-7
+    bob adds class lynx and reclassifies cat1's cat box as lynx         positions 8-9
+    carol, in a labeling session: adds a 4-point polygon to cat1,
+      makes it 5 points, tags cat1 "dog", removes cat3's cat box        positions 10-13
+    alice creates version 1                                             position 14
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+from uuid import UUID
+
+import sqlalchemy as sa
+
+from application.app import AnnoLedger
+from domain.values import AnnotationObject, Context, ObjectClass, Tag
+from tests.conftest import DEMO
+
+SQUARE = {"points": {"exterior": [[10, 10], [60, 10], [60, 60], [10, 60]], "interior": []}}
+PENTAGON = {"points": {"exterior": [[10, 10], [60, 10], [70, 35], [60, 60], [10, 60]],
+                       "interior": []}}
+
+
+@dataclass(frozen=True)
+class Story:
+    app: AnnoLedger
+    pid: UUID
+    cat1: UUID
+    cat3: UUID
+    box: int
+    """cat1's cat box: uploaded by alice (labeler Armen), reclassified by bob"""
+    polygon: int
+    """added to cat1 by carol, then reshaped by carol"""
+    removed: int
+    """cat3's cat box, removed by carol"""
+    session: UUID
+    lynx: int
+    t0: float
+    """after the import, before bob's edits"""
+    t1: float
+    """after bob's edits, before carol's"""
+    t2: float
+    """after carol's edits"""
+
+
+def pause() -> float:
+    time.sleep(0.02)
+    now = time.time()
+    time.sleep(0.02)
+    return now
+
+
+def tell(app: AnnoLedger) -> Story:
+    pid = app.import_files("supervisely", DEMO, Context("alice"), name="demo").project
+    t0 = pause()
+    bob = Context("bob")
+    lynx = app.add_class(pid, ObjectClass(0, "lynx", "rectangle"), bob)
+    meta = app.get_project(pid).meta
+    cat, dog2, dog_tag = (meta.class_by_title("cat"), meta.class_by_title("dog2"),
+                          meta.tag_meta_by_name("dog"))
+    assert cat is not None and dog2 is not None and dog_tag is not None
+    cat1 = app.resolve_item(pid, "ds/cat1.jpg")
+    cat3 = app.resolve_item(pid, "ds/cat3.jpg")
+    box = next(o.id for o in app.get_item(cat1).objects.values() if o.class_id == cat.id)
+    app.change_object(cat1, box, bob, class_id=lynx.id)
+    t1 = pause()
+    session = app.start_session("labeling-ui", "labeling_job", Context("carol"))
+    carol = Context("carol", session)
+    polygon = app.add_object(cat1, AnnotationObject(0, dog2.id, SQUARE), carol)
+    app.change_object(cat1, polygon, carol, geometry=PENTAGON)
+    app.set_item_tag(cat1, Tag(dog_tag.id), carol)
+    removed = next(o.id for o in app.get_item(cat3).objects.values() if o.class_id == cat.id)
+    app.remove_object(cat3, removed, carol)
+    t2 = pause()
+    app.create_version(pid, Context("alice"), "v1")
+    assert app.project_view(pid).position == 14
+    return Story(app, pid, cat1, cat3, box, polygon, removed, session, lynx.id, t0, t1, t2)
+
+
+def execute(app: AnnoLedger, statement: str, **params: Any) -> None:
+    """SQL straight at the database, outside the application."""
+    typed = [sa.bindparam(k, type_=sa.Uuid()) for k, v in params.items() if isinstance(v, UUID)]
+    with app.recorder.engine.begin() as conn:  # type: ignore[attr-defined]
+        conn.execute(sa.text(statement).bindparams(*typed), params)
