@@ -71,12 +71,11 @@ def main(argv: list[str] | None = None) -> None:
         _exit(f"database: {str(exc).splitlines()[0]}", 4)
     except OSError as exc:
         _exit(str(exc), 5)
-    except Exception as exc:  # click's usage errors
-        from click.exceptions import ClickException
-
-        if isinstance(exc, ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    except Exception as exc:  # usage errors: typer's click raises these in non-standalone mode
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            sys.exit(exit_code)
         raise
 
 

@@ -63,7 +63,10 @@ def start(
     session_id = rt.app.start_session(app_name, kind, rt.ctx, parameters=params,
                                       auto_version=auto_version,
                                       inputs=[_node(s) for s in inputs or []])
-    _show(rt.app.session(session_id), json)
+    if json:
+        _show(rt.app.session(session_id), json)
+    else:
+        out_console.print(str(session_id))  # only the id, for S=$(annoledger sessions start ...)
 
 
 @app.command("input")
