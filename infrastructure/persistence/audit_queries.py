@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection, Iterator
+from typing import Any
 from uuid import UUID
 
 import msgpack
@@ -27,7 +28,7 @@ class AuditQueries:
         self.engine = engine
         self.tables = tables
 
-    def _log_columns(self) -> list[sa.ColumnElement[object]]:
+    def _log_columns(self) -> list[sa.ColumnElement[Any]]:
         t = self.tables.events
         return [t.c.position, t.c.notification_id, t.c.originator_id, t.c.originator_version,
                 t.c.topic, t.c.state, t.c.chain]
@@ -37,7 +38,7 @@ class AuditQueries:
         q = sa.select(*self._log_columns()).where(t.c.originator_id == stream_id).order_by(
             t.c.originator_version)
         with reading(self.engine) as conn:
-            return [LogRecord(*r) for r in conn.execute(q)]
+            return [_record(r) for r in conn.execute(q)]
 
     def project_events(self, project_id: UUID) -> Iterator[LogRecord]:
         """A project's whole log in position order, streamed."""
@@ -46,7 +47,7 @@ class AuditQueries:
             t.c.position)
         with reading(self.engine) as conn:
             for r in conn.execution_options(yield_per=2000).execute(q):
-                yield LogRecord(*r)
+                yield _record(r)
 
     def chain_links(self, project_id: UUID, marks: Collection[int]
                     ) -> tuple[ChainReport, dict[int, bytes]]:
@@ -119,3 +120,8 @@ class AuditQueries:
                     out.append(StoredManifest(r.position, r.meta_version, None,
                                               str(exc) or type(exc).__name__))
         return out
+
+
+def _record(row: Any) -> LogRecord:
+    """A row of :meth:`AuditQueries._log_columns`, in that order."""
+    return LogRecord(*row)
