@@ -83,6 +83,14 @@ class StateQueries(LedgerBase):
                                self.snapshotting_intervals[Item]):
             yield item.to_state()
 
+    def current_class_counts(self, project_id: UUID) -> Counter[int]:
+        """Objects per class now, summed from the catalog (no item is loaded)."""
+        totals: Counter[int] = Counter()
+        for entry in self.store.catalog(project_id):
+            for class_id, n in entry.classes:
+                totals[class_id] += n
+        return totals
+
     def class_counts(self, manifest: Manifest) -> Counter[int]:
         """Objects per class at a manifest: known counts, plus loading the tail's items."""
         totals: Counter[int] = Counter()

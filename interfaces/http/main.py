@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from application.app import AnnoLedger
 from application.bootstrap import build_app
 from application.settings import Settings
+from interfaces import web
 from interfaces.http import errors
 from interfaces.http.item_schemas import ItemCreate
 from interfaces.http.routes import (
@@ -97,6 +98,7 @@ def create_app(settings: Settings, *, ledger: AnnoLedger | None = None,
         api.include_router(module.router)
     api.include_router(audit.router)
     app.include_router(api)
+    app.include_router(web.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     return app
 

@@ -81,6 +81,7 @@ ENDPOINTS: list[tuple[str, str, Callable[[Env], Req]]] = [
     (READ, "global", lambda e: ("GET", "/me", {})),
     (READ, "project", lambda e: ("GET", f"/projects/{e.p}", {})),
     (READ, "project", lambda e: ("GET", f"/projects/{e.p}/verify", {})),
+    (READ, "project", lambda e: ("GET", f"/projects/{e.p}/stats", {})),
     (READ, "project", lambda e: ("GET", f"/projects/{e.p}/datasets", {})),
     (READ, "project", lambda e: ("GET", f"/projects/{e.p}/datasets/{DS}", {})),
     (READ, "project", lambda e: ("GET", f"/projects/{e.p}/classes", {})),

@@ -61,6 +61,18 @@ def rename_project(access: ManageProject, body: ProjectUpdate) -> ProjectPublic:
     return project_public(access.ledger, access.pid)
 
 
+@router.get("/{project}/stats")
+def project_stats(access: ReadProject) -> dict[str, Any]:
+    """Objects per class now (what the web page draws as a distribution)."""
+    ledger = access.ledger
+    counts = ledger.current_class_counts(access.pid)
+    classes = ledger.get_project(access.pid).classes.values()
+    view = ledger.project_view(access.pid)
+    return {"items": view.items, "objects": view.objects, "classes": [
+        {"id": c.id, "title": c.title, "color": c.color, "objects": counts.get(c.id, 0)}
+        for c in sorted(classes, key=lambda c: c.id)]}
+
+
 @router.get("/{project}/verify")
 def verify_project(access: ReadProject) -> dict[str, Any]:
     """Recompute the project's hash chain; name the first position that does not match."""
