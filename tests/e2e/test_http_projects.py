@@ -35,10 +35,10 @@ def test_an_unknown_project_is_a_404_problem_naming_it(api: Api) -> None:
     assert r.json()["kind"] == "project" and r.json()["id"] == "nowhere"
 
 
-def test_a_taken_project_name_is_refused_naming_the_field(api: Api) -> None:
+def test_a_taken_project_name_is_a_409_naming_the_name(api: Api) -> None:
     api.post("/projects", json={"name": "same"})
     r = api.post("/projects", json={"name": "same"})
-    assert r.status_code == 422 and r.json()["field"] == "name"
+    assert r.status_code == 409 and "'same'" in r.json()["detail"]
 
 
 def test_an_invalid_body_is_a_422_problem_naming_the_field(api: Api) -> None:

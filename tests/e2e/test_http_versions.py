@@ -58,7 +58,7 @@ def test_restore_makes_a_new_project_with_the_version_state(api: Api, demo: UUID
     named = api.post(f"/projects/{demo}/versions/2/restore", json={"name": "copy"})
     assert named.json()["name"] == "copy"
     assert api.post(f"/projects/{demo}/versions/2/restore",
-                    json={"name": "copy"}).status_code == 422
+                    json={"name": "copy"}).status_code == 409
 
 
 def test_revert_brings_the_project_back_with_new_events(api: Api, demo: UUID) -> None:
