@@ -11,7 +11,6 @@ from uuid import UUID
 from application.compliance import ComplianceQueries
 from application.files import FileCommands
 from application.imports import ImportCommands
-from application.item_commands import ItemCommands
 from application.item_edits import ItemEdits
 from application.meta_commands import MetaCommands
 from application.recorded_operations import RecordedOperations
@@ -21,7 +20,7 @@ from application.views import VerifyView
 
 
 class AnnoLedger(ComplianceQueries, RecordedOperations, FileCommands, ImportCommands,
-                 ItemCommands, MetaCommands, SessionCommands, ItemEdits, TokenCommands):
+                 MetaCommands, SessionCommands, ItemEdits, TokenCommands):
     def verify(self, project_id: UUID | None = None) -> list[VerifyView]:
         """Recompute hash chains: one project's, or every project's (and the system log)."""
         heads = self.store.heads()

@@ -8,11 +8,12 @@ then by content).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from uuid import UUID
 
 from application.base import LedgerBase, catalog_entry
 from application.bulk import BATCH_ITEMS, Batch, write_batches
-from application.item_commands import new_object_id
+from application.item_commands import assign_id
 from application.ports import ProjectWrite
 from application.sync import plan_meta, sync_item
 from application.views import ImportResult, ProgressFn, no_progress
@@ -21,7 +22,7 @@ from domain.errors import ValidationError
 from domain.item import Item
 from domain.project import Project
 from domain.state import ItemState, MetaState, ProjectState
-from domain.values import AnnotationObject, Context
+from domain.values import Context
 
 Locate = Callable[[str], str]
 """Turns an item's ``dataset/name`` into what an error should name (its source file)."""
@@ -133,10 +134,4 @@ def _assign_ids(state: ItemState) -> ItemState:
     """Objects without an id (older exports) get a fresh one."""
     if all(o.id for o in state.objects):
         return state
-    objects = tuple(
-        o if o.id else AnnotationObject(new_object_id(), o.class_id, o.geometry, o.tags,
-                                        o.labeler, o.created_at, o.updated_at, o.description)
-        for o in state.objects
-    )
-    return ItemState(state.dataset_id, state.name, state.media, state.tags, objects,
-                     state.description, state.id)
+    return replace(state, objects=tuple(assign_id(o) for o in state.objects))

@@ -8,7 +8,6 @@ version, so the client can re-read and retry: no change is ever merged silently.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
 from uuid import UUID
@@ -20,19 +19,17 @@ from application.annotation_json import (
     parse_object_patch,
     tag_value,
 )
-from application.base import LedgerBase, utc_now
-from application.item_commands import new_object_id
+from application.base import utc_now
+from application.item_commands import Edit, ItemCommands, with_defaults
 from application.media import MediaStore
 from application.ports import CatalogEntry
-from domain.errors import DuplicateNameError, NotFoundError, StaleVersionError
+from domain.errors import DuplicateNameError, NotFoundError
 from domain.item import Item
 from domain.state import ItemState, MetaState
-from domain.values import AnnotationObject, Context, MediaLink, Tag
-
-Edit = Callable[[Item, MetaState], None]
+from domain.values import Context, MediaLink, Tag
 
 
-class ItemEdits(LedgerBase):
+class ItemEdits(ItemCommands):
     media: MediaStore | None = None
 
     # -- queries -------------------------------------------------------------------------
@@ -63,9 +60,9 @@ class ItemEdits(LedgerBase):
         """An item linked to media stored elsewhere, with an optional annotation."""
         meta = self.get_project(project_id).meta
         ann = parse_annotation(meta, annotation or {}, media)
-        objects = tuple(_with_defaults(o, ctx) for o in ann.objects)
-        return self._upload(project_id, meta, ItemState(dataset_id, name, media, ann.tags,
-                                                        objects, ann.description), ctx)
+        objects = tuple(with_defaults(o, ctx) for o in ann.objects)
+        return self.upload(project_id, ItemState(dataset_id, name, media, ann.tags, objects,
+                                                 ann.description), ctx)
 
     def store_media(self, data: BinaryIO) -> MediaLink:
         return self._media().put(data)
@@ -79,12 +76,10 @@ class ItemEdits(LedgerBase):
     def upload_file(self, project_id: UUID, dataset_id: int, name: str, data: BinaryIO,
                     ctx: Context) -> UUID:
         """An item whose image is stored first (a name already taken stores nothing)."""
-        project = self.get_project(project_id)
-        project.get_dataset(dataset_id)
-        meta = project.meta
-        self._check_free(project_id, dataset_id, name)
-        return self._upload(project_id, meta, ItemState(dataset_id, name,
-                                                        self.store_media(data)), ctx)
+        self.get_project(project_id).get_dataset(dataset_id)
+        if self.store.find_item(project_id, dataset_id, name) is not None:
+            raise DuplicateNameError(f"dataset {dataset_id} already holds an item named '{name}'")
+        return self.upload(project_id, ItemState(dataset_id, name, self.store_media(data)), ctx)
 
     # -- edits: each returns the item's new version --------------------------------------
 
@@ -92,7 +87,7 @@ class ItemEdits(LedgerBase):
                        data: Any, ctx: Context) -> int:
         def edit(item: Item, meta: MetaState) -> None:
             ann = parse_annotation(meta, data, item.media)
-            objects = tuple(_with_defaults(o, ctx) for o in ann.objects)
+            objects = tuple(with_defaults(o, ctx) for o in ann.objects)
             item.replace_annotation(meta, ItemState(
                 item.dataset_id, item.name, item.media, ann.tags, objects, ann.description), ctx)
 
@@ -103,7 +98,7 @@ class ItemEdits(LedgerBase):
         added: list[int] = []
 
         def edit(item: Item, meta: MetaState) -> None:
-            obj = _with_defaults(parse_object(meta, data), ctx)
+            obj = with_defaults(parse_object(meta, data), ctx)
             item.add_object(meta, obj, ctx)
             added.append(obj.id)
 
@@ -152,38 +147,11 @@ class ItemEdits(LedgerBase):
 
     # -- helpers -------------------------------------------------------------------------
 
-    def _check_free(self, project_id: UUID, dataset_id: int, name: str) -> None:
-        if self.store.find_item(project_id, dataset_id, name) is not None:
-            raise DuplicateNameError(f"dataset {dataset_id} already holds an item named '{name}'")
-
-    def _upload(self, project_id: UUID, meta: MetaState, state: ItemState, ctx: Context) -> UUID:
-        self._check_free(project_id, state.dataset_id, state.name)
-        item = Item.upload(project_id, meta, state, ctx)
-        self.save_item(item)
-        return item.id
-
     def _edit(self, project_id: UUID, item_id: UUID, expected: int | None, edit: Edit) -> int:
-        item = self.item_in(project_id, item_id)
-        if expected is not None and item.version != expected:
-            raise StaleVersionError(f"item {item_id}", expected, item.version)
-        edit(item, self.get_project(project_id).meta)
-        try:
-            self.save_item(item)
-        except StaleVersionError:
-            current = self.store.catalog_entry(item_id)
-            raise StaleVersionError(f"item {item_id}", expected,
-                                    current.version if current else "removed") from None
-        return item.version
+        return self.edit_item(item_id, edit, expected_version=expected, project_id=project_id)
 
     def _media(self) -> MediaStore:
         if self.media is None:
             raise RuntimeError("no media store is configured")
         return self.media
 
-
-def _with_defaults(obj: AnnotationObject, ctx: Context) -> AnnotationObject:
-    """A fresh id, the caller as labeler and now as times, where the JSON gave none."""
-    now = utc_now()
-    return AnnotationObject(obj.id or new_object_id(), obj.class_id, obj.geometry, obj.tags,
-                            obj.labeler or ctx.actor, obj.created_at or now,
-                            obj.updated_at or now, obj.description)
