@@ -12,7 +12,7 @@ from rich.table import Table
 
 from application.audit_commands import AuditFilter, AuditRow, parse_time
 from domain.errors import ValidationError
-from interfaces.cli.runtime import Runtime, out_console, print_json, runtime
+from interfaces.cli.runtime import Runtime, out_console, print_json, progress_bar, runtime
 
 COLUMNS = ("time", "actor", "type", "target_kind", "target_id", "project_id", "position",
            "item_id", "object_id", "session_id", "summary", "notification_id")
@@ -60,6 +60,8 @@ def audit(
     rt = runtime(ctx)
     where = audit_filter(rt, actor=actor, project=project, item=item, object_id=object_id,
                          type=type, session=session, since=since, until=until)
+    with progress_bar("indexing the log") as report:
+        rt.app.catch_up_audit(progress=report)
     page = rt.app.audit(where, limit=limit, offset=offset)
     if json:
         print_json(page.as_json())
