@@ -7,6 +7,8 @@ then coming from ``ANNOLEDGER_*`` variables.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, HTTPException
@@ -18,6 +20,7 @@ from application.bootstrap import build_app
 from application.settings import Settings
 from interfaces import web
 from interfaces.http import errors
+from interfaces.http.followers import Followers
 from interfaces.http.item_schemas import ItemCreate
 from interfaces.http.routes import (
     annotation,
@@ -86,9 +89,21 @@ class BodyLimit:
 
 def create_app(settings: Settings, *, ledger: AnnoLedger | None = None,
                max_json: int = MAX_JSON, max_upload: int = MAX_UPLOAD) -> FastAPI:
+    built = ledger or build_app(settings)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        followers = Followers(built)
+        followers.start()
+        try:
+            yield
+        finally:
+            followers.stop()
+
     app = FastAPI(title="annoledger", version="1", summary="Event-sourced project versions "
-                  "for a computer-vision labeling platform", docs_url="/docs")
-    app.state.ledger = ledger or build_app(settings)
+                  "for a computer-vision labeling platform", docs_url="/docs",
+                  lifespan=lifespan)
+    app.state.ledger = built
     app.state.settings = settings
     errors.install(app)
     app.add_middleware(BodyLimit, max_json=max_json, max_upload=max_upload)
