@@ -46,7 +46,8 @@ class LedgerBase(Application[UUID]):
     snapshotting_intervals = {Item: 16, Project: PROJECT_SNAPSHOT_EVERY}  # noqa: RUF012
 
     def __init__(self, env: dict[str, str] | None = None, *, item_snapshot_every: int = 16,
-                 snapshot_every: int = 10_000) -> None:
+                 snapshot_every: int = 10_000, background_snapshots: bool = False) -> None:
+        self.background_snapshots = background_snapshots
         # Per instance, so tests and benchmarks can choose their own interval.
         self.snapshotting_intervals = {  # type: ignore[misc]
             Item: item_snapshot_every, Project: PROJECT_SNAPSHOT_EVERY}
@@ -85,12 +86,13 @@ class LedgerBase(Application[UUID]):
     def save_project(self, project: Project) -> None:
         write = ProjectWrite(project.id, meta_hash=meta_hash(project.meta), name=project.name)
         self._save(project, project=write)
-        self.maybe_snapshot(project.id, write.position)
+        self.maybe_snapshot(project.id, write.position, background=self.background_snapshots)
 
     def save_item(self, item: Item) -> None:
         write = ProjectWrite(item.project_id, items=[catalog_entry(item)])
         self._save(item, project=write)
-        self.maybe_snapshot(item.project_id, write.position)
+        self.maybe_snapshot(item.project_id, write.position,
+                            background=self.background_snapshots)
 
     def _save(self, *objs: Any, project: ProjectWrite) -> None:
         try:
@@ -98,7 +100,8 @@ class LedgerBase(Application[UUID]):
         except IntegrityError as exc:
             raise StaleVersionError("stream", "its last version", "a newer one") from exc
 
-    def maybe_snapshot(self, project_id: UUID, position: int | None = None) -> None:
+    def maybe_snapshot(self, project_id: UUID, position: int | None = None, *,
+                       background: bool = False) -> None:
         """Hook for the state queries: write a project snapshot every N events."""
 
     def check_name_free(self, name: str, project_id: UUID | None = None) -> None:

@@ -40,6 +40,7 @@ def build_app(settings: Settings) -> AnnoLedger:
         environment(settings),
         item_snapshot_every=settings.item_snapshot_every,
         snapshot_every=settings.snapshot_every,
+        background_snapshots=settings.background_snapshots,
     )
     recorder = app.recorder
     assert isinstance(recorder, LedgerRecorder)

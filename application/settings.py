@@ -18,6 +18,8 @@ class Settings:
     """A project snapshot (item manifest) is written every this many project events."""
     item_snapshot_every: int = 16
     """Each item's state is snapshotted every this many of its own events."""
+    background_snapshots: bool = True
+    """Edits hand project snapshots to a background thread instead of waiting for them."""
     cipher_key: str = ""
     """Base64 AES key: when set, event and snapshot states are encrypted at rest."""
     media_root: Path = field(default_factory=lambda: Path("media"))

@@ -8,8 +8,10 @@ position and the tail, never the history before the snapshot.
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
@@ -23,6 +25,7 @@ from domain.item import Item
 from domain.state import ItemState, MetaState
 
 REMOVED = ".Removed"
+log = logging.getLogger("annoledger")
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +40,7 @@ class Manifest:
 
 class StateQueries(LedgerBase):
     project_snapshots: SnapshotStore | None = None
+    _snapshot_pool: ThreadPoolExecutor | None = None
 
     def projects(self) -> list[ProjectView]:
         return [ProjectView(h.project_id, h.name, h.items, h.objects, h.position, h.digest)
@@ -125,20 +129,42 @@ class StateQueries(LedgerBase):
                 kind, target, str(session) if session else None))
         return entries
 
-    def maybe_snapshot(self, project_id: UUID, position: int | None = None) -> None:
+    def maybe_snapshot(self, project_id: UUID, position: int | None = None, *,
+                       background: bool = False) -> None:
         """Snapshot when the log has grown by ``snapshot_every`` since the last one.
 
         ``position`` (the log head just written) spares a query on the edit path; the last
-        snapshot's position is remembered per process.
+        snapshot's position is remembered per process. ``background``: the snapshot is
+        written by one worker thread, so the edit that crossed the threshold does not wait
+        for it (snapshots are caches: one lost when the process stops costs nothing).
         """
-        if self.project_snapshots is None:
+        snapshots = self.project_snapshots
+        if snapshots is None:
             return
         if position is None:
             head = self.store.head(project_id)
             position = head.position if head else 0
         last = self._snapshot_positions.get(project_id)
         if last is None:
-            last = self.project_snapshots.latest_position(project_id)
-        if position - last >= self.snapshot_every:
-            last = self.project_snapshots.write(project_id) or last
-        self._snapshot_positions[project_id] = last
+            last = snapshots.latest_position(project_id)
+            self._snapshot_positions[project_id] = last
+        if position - last < self.snapshot_every:
+            return
+        self._snapshot_positions[project_id] = position  # no second request meanwhile
+
+        def write() -> None:
+            try:
+                self._snapshot_positions[project_id] = snapshots.write(project_id) or last
+            except Exception:  # a cache: log it, and let a later edit try again
+                log.exception("snapshot of project %s failed", project_id)
+                self._snapshot_positions[project_id] = last
+
+        if background:
+            self._snapshot_worker().submit(write)
+        else:
+            write()
+
+    def _snapshot_worker(self) -> ThreadPoolExecutor:
+        if self._snapshot_pool is None:
+            self._snapshot_pool = ThreadPoolExecutor(1, thread_name_prefix="snapshots")
+        return self._snapshot_pool
