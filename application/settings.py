@@ -18,8 +18,9 @@ class Settings:
     """A project snapshot (item manifest) is written every this many project events."""
     item_snapshot_every: int = 16
     """Each item's state is snapshotted every this many of its own events."""
-    background_snapshots: bool = True
-    """Edits hand project snapshots to a background thread instead of waiting for them."""
+    background_snapshots: bool = False
+    """Edits hand project snapshots to a background thread instead of waiting for them
+    (the server does; a short-lived command would lose the snapshot when it exits)."""
     cipher_key: str = ""
     """Base64 AES key: when set, event and snapshot states are encrypted at rest."""
     media_root: Path = field(default_factory=lambda: Path("media"))
@@ -35,6 +36,8 @@ class Settings:
             values["actor"] = env["ANNOLEDGER_ACTOR"]
         if env.get("ANNOLEDGER_SNAPSHOT_EVERY"):
             values["snapshot_every"] = int(env["ANNOLEDGER_SNAPSHOT_EVERY"])
+        if env.get("ANNOLEDGER_BACKGROUND_SNAPSHOTS"):
+            values["background_snapshots"] = env["ANNOLEDGER_BACKGROUND_SNAPSHOTS"] == "1"
         if env.get("ANNOLEDGER_CIPHER_KEY"):
             values["cipher_key"] = env["ANNOLEDGER_CIPHER_KEY"]
         if env.get("ANNOLEDGER_MEDIA_ROOT"):

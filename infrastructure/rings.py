@@ -1,17 +1,23 @@
-"""Coordinate rings as fixed-point integers: half the bytes of float64, exactly.
+"""Coordinate rings as fixed-point integer deltas: a quarter of float64's bytes, exactly.
 
 Annotation geometry is mostly lists of ``[x, y]`` points. msgpack stores a float in
 nine bytes; labelling tools write coordinates with at most a few decimals (COCO uses
 two). A ring whose every coordinate is exactly ``k / scale`` for a scale of 1, 10,
-100 or 1000 (checked by round trip, so decoding returns the very same floats) is stored
-as little-endian int32 values with a one-byte header; ints stay ints, floats floats.
-Anything else (mixed types, more decimals, huge values) is left to msgpack as is.
+100 or 1000 (checked by round trip, so decoding returns the very same floats) becomes
+integers; ints stay ints, floats floats. Neighbouring points of an outline are close,
+so after the first point each coordinate is stored as the difference from the previous
+point's, in two bytes when every difference fits, else all values in four. Anything
+else (mixed types, more decimals, huge values) is left to msgpack as is.
+
+Header byte: bit 7 set for ints (else the low bits index the scale); bit 6 set for
+deltas in int16 after a first point in int32.
 """
 
 from __future__ import annotations
 
 from array import array
-from itertools import chain
+from itertools import accumulate, chain
+from operator import sub
 from typing import Any
 
 import msgpack
@@ -19,7 +25,9 @@ import msgpack
 RING_CODE = 4
 _SCALES = (1, 10, 100, 1000)
 _INTS = 0x80
+_DELTAS = 0x40
 _LIMIT = 2**31 - 1
+_SHORT = 2**15 - 1
 
 
 def pack_ring(ring: list[Any]) -> Any:
@@ -32,9 +40,7 @@ def pack_ring(ring: list[Any]) -> Any:
     flat = list(chain.from_iterable(ring))
     kinds = set(map(type, flat))
     if kinds == {int}:
-        if max(flat) > _LIMIT or min(flat) < -_LIMIT:
-            return ring
-        return msgpack.ExtType(RING_CODE, bytes([_INTS]) + array("i", flat).tobytes())
+        return _packed(_INTS, flat) or ring
     if kinds != {float}:
         return ring
     for index in range(_first_scale(flat), len(_SCALES)):
@@ -44,10 +50,18 @@ def pack_ring(ring: list[Any]) -> Any:
         except (OverflowError, ValueError):  # inf or nan
             return ring
         if list(map(factor.__rtruediv__, scaled)) == flat:
-            if max(scaled) > _LIMIT or min(scaled) < -_LIMIT:
-                return ring
-            return msgpack.ExtType(RING_CODE, bytes([index]) + array("i", scaled).tobytes())
+            return _packed(index, scaled) or ring
     return ring
+
+
+def _packed(header: int, values: list[int]) -> msgpack.ExtType | None:
+    if max(values) > _LIMIT or min(values) < -_LIMIT:
+        return None
+    deltas = list(map(sub, values[2:], values[:-2]))
+    if deltas and max(deltas) <= _SHORT and min(deltas) >= -_SHORT:
+        body = array("i", values[:2]).tobytes() + array("h", deltas).tobytes()
+        return msgpack.ExtType(RING_CODE, bytes([header | _DELTAS]) + body)
+    return msgpack.ExtType(RING_CODE, bytes([header]) + array("i", values).tobytes())
 
 
 def _first_scale(flat: list[float]) -> int:
@@ -61,12 +75,20 @@ def _first_scale(flat: list[float]) -> int:
 
 def unpack_ring(data: bytes) -> list[list[Any]]:
     header = data[0]
-    values = array("i")
-    values.frombytes(data[1:])
-    if header == _INTS:
-        return [[values[i], values[i + 1]] for i in range(0, len(values), 2)]
-    scale = _SCALES[header]
-    return [[values[i] / scale, values[i + 1] / scale] for i in range(0, len(values), 2)]
+    if header & _DELTAS:
+        first, rest = array("i"), array("h")
+        first.frombytes(data[1:9])
+        rest.frombytes(data[9:])
+        xs = list(accumulate(rest[0::2], initial=first[0]))
+        ys = list(accumulate(rest[1::2], initial=first[1]))
+    else:
+        values = array("i")
+        values.frombytes(data[1:])
+        xs, ys = list(values[0::2]), list(values[1::2])
+    if header & _INTS:
+        return [list(p) for p in zip(xs, ys, strict=True)]
+    scale = float(_SCALES[header & 0x3F])
+    return [[x / scale, y / scale] for x, y in zip(xs, ys, strict=True)]
 
 
 def pack_geometry(geometry: dict[str, Any]) -> dict[str, Any]:

@@ -28,8 +28,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def settings(db_url: str) -> Settings:
-    return Settings(db_url=db_url, actor="tester", snapshot_every=50, item_snapshot_every=4,
-                    background_snapshots=False)  # deterministic: tests look for snapshots
+    return Settings(db_url=db_url, actor="tester", snapshot_every=50, item_snapshot_every=4)
 
 
 @pytest.fixture

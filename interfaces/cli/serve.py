@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Annotated
 
 import typer
@@ -19,4 +20,5 @@ def serve(
     """Run the HTTP API (OpenAPI at /docs); seeds a demo project on a fresh database."""
     from interfaces.http.server import run
 
-    run(runtime(ctx).settings, host=host, port=port, workers=workers, demo=not no_demo)
+    settings = replace(runtime(ctx).settings, background_snapshots=True)
+    run(settings, host=host, port=port, workers=workers, demo=not no_demo)

@@ -24,6 +24,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
     """The variables :meth:`Settings.from_env` reads back in each worker."""
     env = {"ANNOLEDGER_DB": settings.db_url, "ANNOLEDGER_ACTOR": settings.actor,
            "ANNOLEDGER_SNAPSHOT_EVERY": str(settings.snapshot_every),
+           "ANNOLEDGER_BACKGROUND_SNAPSHOTS": "1" if settings.background_snapshots else "0",
            "ANNOLEDGER_MEDIA_ROOT": str(settings.media_root.resolve())}
     if settings.cipher_key:
         env["ANNOLEDGER_CIPHER_KEY"] = settings.cipher_key
