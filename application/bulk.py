@@ -8,17 +8,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
+from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError, StoredEvent
 
-from application.base import LedgerBase
+from application.base import LedgerBase, catalog_entry
 from application.ports import ProjectWrite
 from domain.errors import StaleVersionError
+from domain.item import Item
 
 Batch = tuple[Sequence[Any], ProjectWrite]
 """Aggregates with pending events, and how the catalog and head change with them."""
 
 BATCH_ITEMS = 500
+
+
+def item_batch(project_id: UUID, items: Sequence[Item]) -> Batch:
+    """Items of one project, with their catalog entries."""
+    return list(items), ProjectWrite(project_id, items=[catalog_entry(i) for i in items])
 
 
 def write_batches(app: LedgerBase, batches: Iterable[Batch]) -> int:

@@ -11,8 +11,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from uuid import UUID
 
-from application.base import LedgerBase, catalog_entry
-from application.bulk import BATCH_ITEMS, Batch, write_batches
+from application.base import LedgerBase
+from application.bulk import BATCH_ITEMS, Batch, item_batch, write_batches
 from application.item_commands import assign_id
 from application.ports import ProjectWrite
 from application.sync import plan_meta, sync_item
@@ -74,7 +74,7 @@ class ImportCommands(LedgerBase):
                     raise exc.within(locate(_path(meta, state))) from None
                 done += 1
                 if len(pending) >= BATCH_ITEMS:
-                    yield _item_batch(project_id, pending)
+                    yield item_batch(project_id, pending)
                     progress(done, len(wanted) + len(current))
                     pending = []
             for key, entry in current.items():
@@ -84,7 +84,7 @@ class ImportCommands(LedgerBase):
                     pending.append(item)
                 done += 1
             if pending:
-                yield _item_batch(project_id, pending)
+                yield item_batch(project_id, pending)
             progress(done, done)
 
         events = write_batches(self, batches())
@@ -104,7 +104,7 @@ class ImportCommands(LedgerBase):
             except ValidationError as exc:
                 raise exc.within(locate(_path(meta, state))) from None
             if len(pending) >= BATCH_ITEMS or done == total:
-                yield _item_batch(project_id, pending)
+                yield item_batch(project_id, pending)
                 progress(done, total)
                 pending = []
 
@@ -112,10 +112,6 @@ class ImportCommands(LedgerBase):
         head = self.store.head(project_id)
         assert head is not None
         return ImportResult(project_id, head.items, head.objects, events)
-
-
-def _item_batch(project_id: UUID, items: list[Item]) -> Batch:
-    return list(items), ProjectWrite(project_id, items=[catalog_entry(i) for i in items])
 
 
 def _chain(first: Batch, rest: Iterator[Batch]) -> Iterator[Batch]:

@@ -11,8 +11,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-from application.base import catalog_entry
-from application.bulk import BATCH_ITEMS, Batch
+from application.bulk import BATCH_ITEMS, Batch, item_batch
 from application.ports import ProjectWrite
 from domain.digest import item_hash, meta_hash
 from domain.item import Item
@@ -50,25 +49,21 @@ def plan_revert(
             item.replace_annotation(union, state, ctx)
         pending.append(item)
         if len(pending) >= BATCH_ITEMS:
-            yield _items(pid, pending)
+            yield item_batch(pid, pending)
             pending = []
     for item_id in current.keys() - manifest.versions.keys():
         item = app.get_item(item_id)
         item.remove(ctx)
         pending.append(item)
         if len(pending) >= BATCH_ITEMS:
-            yield _items(pid, pending)
+            yield item_batch(pid, pending)
             pending = []
     if pending:
-        yield _items(pid, pending)
+        yield item_batch(pid, pending)
 
     _shrink_meta(project, target, ctx)
     project.record_revert(version.number, version.digest, ctx)
     yield [project], ProjectWrite(pid, meta_hash=meta_hash(project.meta), name=project.name)
-
-
-def _items(pid: object, items: list[Item]) -> Batch:
-    return list(items), ProjectWrite(pid, items=[catalog_entry(i) for i in items])  # type: ignore[arg-type]
 
 
 def _grow_meta(project: Project, target: MetaState, ctx: Context) -> None:
@@ -106,5 +101,3 @@ def _shrink_meta(project: Project, target: MetaState, ctx: Context) -> None:
     for meta_id in list(project.tag_metas):
         if meta_id not in target.tag_metas:
             project.remove_tag_meta(meta_id, 0, ctx)
-    if project.name != current.name:
-        project.rename(current.name, ctx)

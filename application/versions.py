@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from uuid import UUID
 
-from application.base import catalog_entry, utc_now
-from application.bulk import BATCH_ITEMS, Batch, write_batches
+from application.base import utc_now
+from application.bulk import BATCH_ITEMS, Batch, item_batch, write_batches
 from application.loading import gc_paused
 from application.ports import ProjectWrite
 from application.revert import plan_revert
@@ -111,11 +111,10 @@ class VersionCommands(StateQueries):
                 if done % BATCH_ITEMS == 0 or done == total:
                     progress(done, total)
                 if len(pending) >= BATCH_ITEMS:
-                    yield pending, ProjectWrite(project.id,
-                                                items=[catalog_entry(i) for i in pending])
+                    yield item_batch(project.id, pending)
                     pending = []
             if pending:
-                yield pending, ProjectWrite(project.id, items=[catalog_entry(i) for i in pending])
+                yield item_batch(project.id, pending)
 
         self.check_name_free(new_name)
         with gc_paused():

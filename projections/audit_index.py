@@ -23,6 +23,7 @@ from sqlalchemy import exc as sa_exc
 from application.audit_commands import AuditFilter, AuditRow
 from domain.changes import Names, changed_objects, describe_item, event_kind, fold_item
 from domain.meta_changes import describe_other, describe_project, fold_names, session_of, target_of
+from infrastructure.persistence.engine import create_tables
 from projections.audit_schema import audit_tables
 from projections.audit_state import BriefStore
 from projections.runner import Decoded, catch_up
@@ -39,7 +40,7 @@ class AuditIndex:
 
     def _ensure(self) -> None:
         if not self._ready:
-            self.t.metadata.create_all(self.engine)
+            create_tables(self.engine, self.t.metadata)
             self._ready = True
 
     @contextmanager

@@ -23,6 +23,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
+from infrastructure.persistence.engine import create_tables
+
 _lock = threading.Lock()
 CHUNK = 500
 
@@ -80,7 +82,7 @@ class WorkflowTables:
         )
         self.metadata = md
         with _lock:  # checkfirst: a few catalogue queries, once per view object
-            md.create_all(engine)
+            create_tables(engine, md)
 
     # -- tracking ------------------------------------------------------------------------
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
 from sqlalchemy.pool import NullPool
 
 WRITE_LOCK_KEY = 7_240_518_113
@@ -69,6 +69,17 @@ def writing(engine: Engine) -> Iterator[Connection]:
             if engine.dialect.name == "postgresql":
                 conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": WRITE_LOCK_KEY})
             yield conn
+
+
+def create_tables(engine: Engine, metadata: MetaData) -> None:
+    """Create missing tables while holding the writer slot.
+
+    Several processes (server workers, a CLI beside the server) may start at once;
+    PostgreSQL's "create if missing" is not atomic across sessions, so creation is
+    serialised by the same lock writers take.
+    """
+    with writing(engine) as conn:
+        metadata.create_all(conn)
 
 
 @contextmanager

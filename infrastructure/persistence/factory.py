@@ -13,7 +13,7 @@ from eventsourcing.persistence import InfrastructureFactory, TrackingRecorder
 from eventsourcing.utils import Environment, resolve_topic, strtobool
 from sqlalchemy import Engine
 
-from infrastructure.persistence.engine import make_engine
+from infrastructure.persistence.engine import create_tables, make_engine
 from infrastructure.persistence.recorders import (
     SqlAggregateRecorder,
     SqlApplicationRecorder,
@@ -61,7 +61,7 @@ class Factory(InfrastructureFactory[TrackingRecorder]):
         prefix = (self.env.name or "annoledger").lower()
         self.tables: Tables = build_tables(prefix)
         if strtobool(self.env.get(self.CREATE_TABLE, "y")):
-            self.tables.metadata.create_all(self.engine)
+            create_tables(self.engine, self.tables.metadata)
 
     def aggregate_recorder(self, purpose: str = "events") -> SqlAggregateRecorder:
         return SqlAggregateRecorder(self.engine, self.tables)

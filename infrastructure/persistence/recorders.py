@@ -32,7 +32,7 @@ from application.ports import SYSTEM_PROJECT, ProjectWrite
 from domain.errors import StaleVersionError
 from infrastructure.integrity import GENESIS, link
 from infrastructure.persistence.catalog import apply_catalog
-from infrastructure.persistence.engine import reading, writing
+from infrastructure.persistence.engine import create_tables, reading, writing
 from infrastructure.persistence.schema import Tables
 
 
@@ -42,7 +42,7 @@ class SqlRecorder:
         self.tables = tables
 
     def create_table(self) -> None:
-        self.tables.metadata.create_all(self.engine)
+        create_tables(self.engine, self.tables.metadata)
 
 
 class SqlAggregateRecorder(SqlRecorder, AggregateRecorder):
