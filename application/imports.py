@@ -14,6 +14,7 @@ from uuid import UUID
 from application.base import LedgerBase
 from application.bulk import BATCH_ITEMS, Batch, item_batch, write_batches
 from application.item_commands import assign_id
+from application.loading import gc_paused
 from application.ports import ProjectWrite
 from application.sync import plan_meta, sync_item
 from application.views import ImportResult, ProgressFn, no_progress
@@ -40,7 +41,8 @@ class ImportCommands(LedgerBase):
         first: Batch = ([project], ProjectWrite(project.id, meta_hash=meta_hash(meta),
                                                 name=meta.name))
         items = self._upload_batches(project.id, meta, source, ctx, progress, locate)
-        events = write_batches(self, _chain(first, items))
+        with gc_paused():
+            events = write_batches(self, _chain(first, items))
         self.maybe_snapshot(project.id)
         return self.import_result(project.id, events)
 
@@ -87,7 +89,8 @@ class ImportCommands(LedgerBase):
                 yield item_batch(project_id, pending)
             progress(done, done)
 
-        events = write_batches(self, batches())
+        with gc_paused():
+            events = write_batches(self, batches())
         self.maybe_snapshot(project_id)
         return self.import_result(project_id, events)
 

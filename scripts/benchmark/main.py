@@ -36,6 +36,8 @@ NOTES = [
     "object, one save per image; version = recorded log position; restore = full replay "
     "from event 0 (restore time = until version 1 stood; compare = until the last version "
     "stood, both in one pass).",
+    "Imports read a streamed source (items generated on demand, generation time left out "
+    "for both), so the collector sees only what each system itself keeps alive.",
     "DB bytes: file size after a WAL checkpoint (everything: events, snapshots, catalog, "
     "chain). State bytes: sum of the stored event states.",
     "git: the product's Supervisely export (indent 4, img/ as symlinks), gc.auto=0 while "

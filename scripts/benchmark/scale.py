@@ -8,13 +8,11 @@ exported files and Supervisely-style full copies; then restore, rebuild and comp
 
 from __future__ import annotations
 
-import gc
 import statistics
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from domain.state import ProjectState
 from scripts.benchmark.baseline import Baseline
 from scripts.benchmark.fullcopy_peer import FullCopyPeer
 from scripts.benchmark.git_peer import GitPeer
@@ -31,24 +29,11 @@ class Options:
     workdir: Path
 
 
-def stats(seconds: list[float]) -> dict[str, float]:
+def stats(seconds: list[float]) -> dict[str, Any]:
     ms = [s * 1000 for s in seconds]
     return {"n": len(ms), "mean_ms": statistics.fmean(ms), "p50_ms": percentile(ms, 50),
-            "p99_ms": percentile(ms, 99), "max_ms": max(ms)}
-
-
-def materialize(workload: Workload) -> ProjectState:
-    """The whole project in memory, as a file reader hands it to an import."""
-    gc.disable()  # the benchmark's own generation, not a measured path
-    try:
-        with bar(f"{workload.size:,}: generate items", workload.size) as advance:
-            items = {}
-            for key, item in workload.iter_items():
-                items[key] = item
-                advance(1)
-    finally:
-        gc.enable()
-    return ProjectState(workload.meta, items)
+            "p99_ms": percentile(ms, 99), "max_ms": max(ms),
+            "slowest_ms": sorted(ms, reverse=True)[:10]}
 
 
 def run_scale(size: int, real: RealData, opts: Options) -> dict[str, Any]:
@@ -67,14 +52,11 @@ def run_scale(size: int, real: RealData, opts: Options) -> dict[str, Any]:
 
 def run_core(size: int, workload: Workload, ours: Ours, base: Baseline,
              opts: Options) -> dict[str, Any]:
-    state = materialize(workload)
     objects = size * workload.objects
     with bar(f"{size:,}: ours import", size) as advance:
-        ours_s = ours.import_state(state, advance)
+        ours_s = ours.import_state(workload.state(), advance)
     with bar(f"{size:,}: plain eventsourcing import", size) as advance:
-        base_s = base.import_state(state, advance)
-    del state
-    gc.collect()
+        base_s = base.import_state(workload, advance)
     o_events, o_state = ours.state_bytes(ours.pid)
     b_events, b_state = base.events(), base.state_bytes()
     o_disk, b_disk = ours.bytes_on_disk(), base.bytes_on_disk()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import random
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -208,20 +209,27 @@ class Workload:
 
 
 class LazyItems(dict[Key, ItemState]):
-    """``ProjectState.items`` whose values are generated when read."""
+    """``ProjectState.items`` whose values are generated when read; ``seconds`` adds up
+    the time spent generating, so that a timed consumer can leave it out."""
 
     def __init__(self, workload: Workload, keys: list[Key]) -> None:
         super().__init__(dict.fromkeys(keys))  # type: ignore[arg-type]
         self.workload = workload
+        self.seconds = 0.0
 
     def __getitem__(self, key: Key) -> ItemState:
-        return self.workload.item(key)
+        start = time.perf_counter()
+        item = self.workload.item(key)
+        self.seconds += time.perf_counter() - start
+        return item
 
     def get(self, key: Key, default: Any = None) -> Any:
-        return self.workload.item(key) if key in self else default
+        if key not in self:
+            return default
+        return self[key]
 
     def values(self) -> Any:
-        return (self.workload.item(k) for k in self)
+        return (self[k] for k in self)
 
     def items(self) -> Any:
-        return ((k, self.workload.item(k)) for k in self)
+        return ((k, self[k]) for k in self)
