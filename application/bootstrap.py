@@ -20,7 +20,9 @@ def environment(settings: Settings) -> dict[str, str]:
         "COMPRESSOR_TOPIC": COMPRESSOR,
         "ANNOLEDGER_DB": settings.db_url,
         # Commands re-read only new events of a cached aggregate (one query, not two).
-        "AGGREGATE_CACHE_MAXSIZE": "5000",
+        # Small on purpose: projects and recently edited items are what repeats; a large
+        # cache of items only makes the collector's full passes long (edit latency tail).
+        "AGGREGATE_CACHE_MAXSIZE": "512",
     }
     if settings.cipher_key:
         env["CIPHER_TOPIC"] = "eventsourcing.cipher:AESCipher"
