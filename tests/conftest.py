@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +18,15 @@ from tests.backends import require_pg
 ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "infrastructure" / "demo_data" / "real_export_vector"
 FIXTURES = ROOT / "tests" / "fixtures"
+
+
+def editable_demo(tmp_path: Path, name: str = "edited") -> Path:
+    """A writable copy of the real export (the shared copy is read-only)."""
+    copy = tmp_path / name
+    shutil.copytree(DEMO, copy, symlinks=True)
+    for p in copy.rglob("*"):
+        p.chmod(0o755 if p.is_dir() else 0o644)
+    return copy
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -15,10 +15,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from application.loading import gc_paused
 from domain.errors import ValidationError
 from domain.state import ItemState, MetaState, ProjectState
 from domain.values import AnnotationObject, Dataset, MediaLink, ObjectClass
-from infrastructure.formats.files import file_media, gc_paused, is_int, load_json
+from infrastructure.formats.files import file_media, is_int, load_json
 from infrastructure.formats.masks import (
     bitmap_geometry,
     crop_to_content,

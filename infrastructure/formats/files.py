@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeGuard
 
@@ -15,19 +12,6 @@ from domain.values import MediaLink
 
 CHUNK = 1 << 20
 FILE_SCHEME = "file://"
-
-
-@contextmanager
-def gc_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector while a reader builds millions of small lists and
-    dicts that all stay alive: its passes over that growing heap would double read times."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def load_json(path: Path, label: str) -> Any:
@@ -80,34 +64,3 @@ def local_path(uri: str) -> Path | None:
 def is_int(value: object) -> TypeGuard[int]:
     """An int that is not a bool (JSON's true/false are no numbers here)."""
     return isinstance(value, int) and not isinstance(value, bool)
-
-
-def detect_shape(geometry: Mapping[str, Any]) -> str | None:
-    """Shape of a geometry lacking ``geometryType``: the domain's detector, or (while the
-    domain package cannot be imported) the same key-based guess; None when ambiguous."""
-    try:
-        from domain.geometry.validate import detect_shape as detect
-    except ImportError:  # pragma: no cover - only while the domain module is missing
-        return _fallback_detect(geometry)
-    result: str | None = detect(geometry)
-    return result
-
-
-def _fallback_detect(geometry: Mapping[str, Any]) -> str | None:
-    for key, shape in (
-        ("bitmap", "bitmap"),
-        ("nodes", "graph"),
-        ("vertices", "cuboid_2d"),
-        ("faces", "cuboid"),
-        ("angle", "oriented_bbox"),
-    ):
-        if key in geometry:
-            return shape
-    points = geometry.get("points")
-    if isinstance(points, Mapping):
-        exterior, interior = points.get("exterior"), points.get("interior")
-        if isinstance(interior, list) and interior:
-            return "polygon"
-        if isinstance(exterior, list) and len(exterior) == 1:
-            return "point"
-    return None

@@ -15,7 +15,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from application.loading import gc_paused
 from domain.errors import ValidationError
+from domain.geometry.validate import detect_shape
 from domain.state import ItemState, MetaState, ProjectState
 from domain.values import (
     AnnotationObject,
@@ -23,7 +25,7 @@ from domain.values import (
     MediaLink,
     Tag,
 )
-from infrastructure.formats.files import detect_shape, file_media, gc_paused, is_int, load_json
+from infrastructure.formats.files import file_media, is_int, load_json
 from infrastructure.formats.supervisely_meta import field_error, list_at, read_meta, text_at
 
 GEOMETRY_KEYS: tuple[str, ...] = (

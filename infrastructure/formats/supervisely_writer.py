@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from domain.errors import ValidationError
+from domain.geometry.validate import detect_shape
 from domain.state import ItemState, MetaState, ProjectState
 from domain.values import AnnotationObject, Tag
-from infrastructure.formats.files import detect_shape, local_path
+from infrastructure.formats.files import local_path
 from infrastructure.formats.supervisely import MEDIA_KEY
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +10,7 @@ import pytest
 from application.app import AnnoLedger
 from domain.errors import DuplicateNameError, ValidationError
 from domain.values import Context
-from tests.conftest import DEMO, FIXTURES
+from tests.conftest import DEMO, FIXTURES, editable_demo
 
 COCO = FIXTURES / "instances_val2014_100.json"
 
@@ -66,10 +65,7 @@ def test_coco_file_imports_every_annotation_as_one_object(app: AnnoLedger, ctx: 
 def test_a_malformed_geometry_is_refused_naming_the_file_and_nothing_is_written(
     app: AnnoLedger, ctx: Context, tmp_path: Path
 ) -> None:
-    broken = tmp_path / "broken"
-    shutil.copytree(DEMO, broken, symlinks=True)
-    for p in broken.rglob("*"):
-        p.chmod(0o755 if p.is_dir() else 0o644)
+    broken = editable_demo(tmp_path, "broken")
     ann_file = broken / "ds" / "ann" / "dog1.jpg.json"
     ann = json.loads(ann_file.read_text())
     ann["objects"][0]["points"]["exterior"] = [[1, 2], [3, 4]]
@@ -84,10 +80,7 @@ def test_a_malformed_geometry_is_refused_naming_the_file_and_nothing_is_written(
 def test_an_object_of_a_class_with_another_shape_is_refused(
     app: AnnoLedger, ctx: Context, tmp_path: Path
 ) -> None:
-    broken = tmp_path / "broken"
-    shutil.copytree(DEMO, broken, symlinks=True)
-    for p in broken.rglob("*"):
-        p.chmod(0o755 if p.is_dir() else 0o644)
+    broken = editable_demo(tmp_path, "broken")
     ann_file = broken / "ds" / "ann" / "cat1.jpg.json"
     ann = json.loads(ann_file.read_text())
     ann["objects"][0]["geometryType"] = "polygon"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -12,15 +11,7 @@ from application.app import AnnoLedger
 from domain.digest import state_digest
 from domain.errors import NoChangesError, NotFoundError
 from domain.values import Context
-from tests.conftest import DEMO
-
-
-def _editable_copy(tmp_path: Path) -> Path:
-    copy = tmp_path / "edited"
-    shutil.copytree(DEMO, copy, symlinks=True)
-    for p in copy.rglob("*"):
-        p.chmod(0o755 if p.is_dir() else 0o644)
-    return copy
+from tests.conftest import DEMO, editable_demo
 
 
 def _edit(copy: Path) -> None:
@@ -48,7 +39,7 @@ def test_the_versions_story_reports_exactly_the_edits(
     with pytest.raises(NoChangesError, match="version 1"):
         app.create_version(pid, ctx)
 
-    copy = _editable_copy(tmp_path)
+    copy = editable_demo(tmp_path)
     _edit(copy)
     synced = app.import_files("supervisely", copy, ctx, into=pid)
     assert synced.events == 3  # a geometry change, a removal, an addition: nothing else
@@ -75,7 +66,7 @@ def test_restore_creates_a_new_project_equal_to_the_version(
 ) -> None:
     pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
     v1 = app.create_version(pid, ctx)
-    copy = _editable_copy(tmp_path)
+    copy = editable_demo(tmp_path)
     _edit(copy)
     app.import_files("supervisely", copy, ctx, into=pid)
     app.create_version(pid, ctx)
@@ -128,7 +119,7 @@ def test_revert_brings_back_the_exact_digest_and_keeps_history(
 ) -> None:
     pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
     v1 = app.create_version(pid, ctx)
-    copy = _editable_copy(tmp_path)
+    copy = editable_demo(tmp_path)
     _edit(copy)
     app.import_files("supervisely", copy, ctx, into=pid)
     item = app.resolve_item(pid, "ds/dog3.jpg")
