@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from uuid import UUID
 
 import pytest
 
 from application.app import AnnoLedger
 from domain.digest import state_digest
 from domain.errors import NoChangesError, NotFoundError
-from domain.values import Context
+from domain.values import Context, Version
 from tests.conftest import DEMO, editable_demo
 
 
@@ -61,14 +62,20 @@ def test_the_versions_story_reports_exactly_the_edits(
     assert again.events == 0  # syncing the same content records nothing
 
 
-def test_restore_creates_a_new_project_equal_to_the_version(
-    app: AnnoLedger, ctx: Context, tmp_path: Path
-) -> None:
+def _versioned_then_edited(app: AnnoLedger, ctx: Context, tmp_path: Path) -> tuple[UUID, Version]:
+    """The real export as version 1, then the edited copy synced in (not yet versioned)."""
     pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
     v1 = app.create_version(pid, ctx)
     copy = editable_demo(tmp_path)
     _edit(copy)
     app.import_files("supervisely", copy, ctx, into=pid)
+    return pid, v1
+
+
+def test_restore_creates_a_new_project_equal_to_the_version(
+    app: AnnoLedger, ctx: Context, tmp_path: Path
+) -> None:
+    pid, v1 = _versioned_then_edited(app, ctx, tmp_path)
     app.create_version(pid, ctx)
 
     restored = app.restore(pid, 1, ctx)
@@ -117,11 +124,7 @@ def test_restore_with_datasets_keeps_only_those(app: AnnoLedger, ctx: Context) -
 def test_revert_brings_back_the_exact_digest_and_keeps_history(
     app: AnnoLedger, ctx: Context, tmp_path: Path
 ) -> None:
-    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
-    v1 = app.create_version(pid, ctx)
-    copy = editable_demo(tmp_path)
-    _edit(copy)
-    app.import_files("supervisely", copy, ctx, into=pid)
+    pid, v1 = _versioned_then_edited(app, ctx, tmp_path)
     item = app.resolve_item(pid, "ds/dog3.jpg")
     app.remove_item(item, ctx)
     app.add_class(pid, app.get_project(pid).classes[2707428].__class__(0, "bird", "point"), ctx)
