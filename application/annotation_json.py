@@ -1,4 +1,5 @@
-"""Supervisely's annotation JSON <-> annotation value objects, for the HTTP API.
+"""Supervisely's annotation JSON <-> annotation value objects (the HTTP API's format, and
+what the Supervisely writer puts in ``ann/<item>.json``).
 
 Pure functions over a project's meta: classes and tags are named by ``classTitle`` /
 ``name`` or by ``classId`` / ``tagId``; geometry keys are kept as given and validated by
@@ -49,25 +50,38 @@ def annotation_json(meta: MetaState, item: ItemState) -> dict[str, Any]:
 
 
 def object_json(meta: MetaState, obj: AnnotationObject) -> dict[str, Any]:
+    """An object as Supervisely writes it; its class (and tags' metas) must exist."""
     cls = meta.classes.get(obj.class_id)
+    if cls is None:
+        raise ValidationError(f"object {obj.id}.class_id", f"unknown class {obj.class_id}")
     geometry = dict(obj.geometry)
     carried = geometry.pop(ANY_SHAPE_KEY, None)
-    shape = cls.shape if cls is not None else None
-    if shape in (None, "any"):
+    shape: str | None = cls.shape
+    if shape == "any":
         shape = carried if isinstance(carried, str) else detect_shape(geometry)
-    return {
-        "id": obj.id, "classId": obj.class_id, "classTitle": cls.title if cls else None,
+        if not shape:
+            raise ValidationError(f"object {obj.id}.geometry",
+                                  "no geometryType for an 'any' class")
+    entry = {
+        "id": obj.id, "classId": cls.id, "classTitle": cls.title,
         "description": obj.description, "geometryType": shape,
         "labelerLogin": obj.labeler, "createdAt": obj.created_at, "updatedAt": obj.updated_at,
-        "tags": tags_json(meta, obj.tags), **geometry,
+        "tags": tags_json(meta, obj.tags),
     }
+    clash = sorted(set(geometry) & set(entry))
+    if clash:
+        raise ValidationError(f"object {obj.id}.geometry", f"non-geometry keys {clash}")
+    entry.update(geometry)
+    return entry
 
 
 def tags_json(meta: MetaState, tags: tuple[Tag, ...]) -> list[dict[str, Any]]:
     out = []
     for t in tags:
         tm = meta.tag_metas.get(t.meta_id)
-        out.append({"tagId": t.meta_id, "name": tm.name if tm else None, "value": t.value,
+        if tm is None:
+            raise ValidationError("tags.meta_id", f"unknown tag meta {t.meta_id}")
+        out.append({"tagId": tm.id, "name": tm.name, "value": t.value,
                     "labelerLogin": t.labeler, "createdAt": t.created_at,
                     "updatedAt": t.updated_at})
     return out

@@ -14,10 +14,9 @@ import os
 from pathlib import Path
 from typing import Any
 
+from application.annotation_json import annotation_json
 from domain.errors import ValidationError
-from domain.geometry.validate import detect_shape
 from domain.state import ItemState, MetaState, ProjectState
-from domain.values import AnnotationObject, Tag
 from infrastructure.formats.files import local_path
 from infrastructure.formats.supervisely import MEDIA_KEY
 
@@ -29,14 +28,17 @@ def write_supervisely(state: ProjectState, outdir: Path) -> None:
         raise ValidationError("outdir", f"{outdir} exists and is not an empty directory")
     meta = state.meta
     dirs = _dataset_dirs(meta)
-    writer = _AnnWriter(meta)
     prepared: list[tuple[ItemState, Path, dict[str, Any]]] = []
     for item in state.iter_items():
         field = f"items[{state.item_path(item)}]"
         _check_name(item.name, f"{field}.name")
         if item.dataset_id not in dirs:
             raise ValidationError(f"{field}.dataset_id", f"unknown dataset {item.dataset_id}")
-        prepared.append((item, dirs[item.dataset_id], writer.ann(field, item)))
+        try:
+            ann = annotation_json(meta, item)
+        except ValidationError as exc:
+            raise exc.within(field) from None
+        prepared.append((item, dirs[item.dataset_id], ann))
     outdir.mkdir(parents=True, exist_ok=True)
     _dump(outdir / "meta.json", _meta_json(meta))
     for rel in dirs.values():
@@ -118,66 +120,3 @@ def _meta_json(meta: MetaState) -> dict[str, Any]:
         for t in sorted(meta.tag_metas.values(), key=lambda t: t.id)
     ]
     return {"classes": classes, "tags": tags, "projectType": "images"}
-
-
-class _AnnWriter:
-    """Builds ``ann/<item>.json`` documents against a project's meta."""
-
-    def __init__(self, meta: MetaState) -> None:
-        self.meta = meta
-
-    def ann(self, field: str, item: ItemState) -> dict[str, Any]:
-        return {
-            "description": item.description,
-            "tags": self._tags(f"{field}.tags", item.tags),
-            "size": {"height": item.media.height, "width": item.media.width},
-            "objects": [
-                self._object(f"{field}.objects[{i}]", obj) for i, obj in enumerate(item.objects)
-            ],
-        }
-
-    def _tags(self, field: str, tags: tuple[Tag, ...]) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
-        for i, tag in enumerate(tags):
-            meta = self.meta.tag_metas.get(tag.meta_id)
-            if meta is None:
-                raise ValidationError(f"{field}[{i}].meta_id", f"unknown tag meta {tag.meta_id}")
-            out.append(
-                {
-                    "tagId": meta.id,
-                    "name": meta.name,
-                    "value": tag.value,
-                    "labelerLogin": tag.labeler,
-                    "createdAt": tag.created_at,
-                    "updatedAt": tag.updated_at,
-                }
-            )
-        return out
-
-    def _object(self, field: str, obj: AnnotationObject) -> dict[str, Any]:
-        cls = self.meta.classes.get(obj.class_id)
-        if cls is None:
-            raise ValidationError(f"{field}.class_id", f"unknown class {obj.class_id}")
-        geometry = dict(obj.geometry)
-        carried = geometry.pop("geometryType", None)
-        shape: str | None = cls.shape
-        if shape == "any":
-            shape = carried if isinstance(carried, str) else detect_shape(geometry)
-            if not shape:
-                raise ValidationError(f"{field}.geometry", "no geometryType for an 'any' class")
-        entry: dict[str, Any] = {
-            "id": obj.id,
-            "classId": cls.id,
-            "classTitle": cls.title,
-            "description": obj.description,
-            "geometryType": shape,
-            "labelerLogin": obj.labeler,
-            "createdAt": obj.created_at,
-            "updatedAt": obj.updated_at,
-            "tags": self._tags(f"{field}.tags", obj.tags),
-        }
-        clash = sorted(set(geometry) & set(entry))
-        if clash:
-            raise ValidationError(f"{field}.geometry", f"non-geometry keys {clash}")
-        entry.update(geometry)
-        return entry
