@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, TypeVar
 from uuid import UUID
 
 from application.base import LedgerBase
@@ -10,8 +13,14 @@ from domain.project import Project
 from domain.state import MetaState
 from domain.values import Context, Dataset, ObjectClass, TagMeta
 
+T = TypeVar("T")
+
 
 class MetaCommands(LedgerBase):
+    """Each command loads the project, changes it and saves it; when another writer saved
+    the project in between, the whole command runs again on the fresh project (a change
+    like "set the colour" is applied to what is current, never to a stale copy)."""
+
     def create_project(self, name: str, ctx: Context, meta: MetaState | None = None) -> UUID:
         self.check_name_free(name)
         base = meta or MetaState(name)
@@ -21,63 +30,69 @@ class MetaCommands(LedgerBase):
 
     def rename_project(self, project_id: UUID, name: str, ctx: Context) -> None:
         self.check_name_free(name, project_id)
-        project = self.get_project(project_id)
-        project.rename(name, ctx)
-        self.save_project(project)
+        self._on_project(project_id, lambda p: p.rename(name, ctx))
 
     def add_class(self, project_id: UUID, cls: ObjectClass, ctx: Context) -> ObjectClass:
-        project = self.get_project(project_id)
-        added = project.add_class(cls, ctx)
-        self.save_project(project)
-        return added
+        return self._on_project(project_id, lambda p: p.add_class(cls, ctx))
 
-    def change_class(self, project_id: UUID, cls: ObjectClass, ctx: Context) -> None:
-        project = self.get_project(project_id)
-        project.change_class(cls, self.objects_using_class(project_id, cls.id), ctx)
-        self.save_project(project)
+    def change_class(self, project_id: UUID, class_id: int, ctx: Context,
+                     **changes: Any) -> ObjectClass:
+        """Change some of a class's fields (title, shape, color, geometry_config)."""
+        def change(p: Project) -> ObjectClass:
+            new = replace(p.get_class(class_id), **changes)
+            p.change_class(new, self.objects_using_class(project_id, class_id), ctx)
+            return new
+
+        return self._on_project(project_id, change)
 
     def remove_class(self, project_id: UUID, class_id: int, ctx: Context) -> None:
-        project = self.get_project(project_id)
-        project.remove_class(class_id, self.objects_using_class(project_id, class_id), ctx)
-        self.save_project(project)
+        self._on_project(project_id, lambda p: p.remove_class(
+            class_id, self.objects_using_class(project_id, class_id), ctx))
 
     def add_tag_meta(self, project_id: UUID, tag_meta: TagMeta, ctx: Context) -> TagMeta:
-        project = self.get_project(project_id)
-        added = project.add_tag_meta(tag_meta, ctx)
-        self.save_project(project)
-        return added
+        return self._on_project(project_id, lambda p: p.add_tag_meta(tag_meta, ctx))
 
-    def change_tag_meta(self, project_id: UUID, tag_meta: TagMeta, ctx: Context) -> None:
-        project = self.get_project(project_id)
-        project.change_tag_meta(tag_meta, ctx)
-        self.save_project(project)
+    def change_tag_meta(self, project_id: UUID, meta_id: int, ctx: Context,
+                        **changes: Any) -> TagMeta:
+        """Change some of a tag meta's fields (name, value_type, values, color...)."""
+        def change(p: Project) -> TagMeta:
+            new = replace(p.get_tag_meta(meta_id), **changes)
+            p.change_tag_meta(new, ctx)
+            return new
+
+        return self._on_project(project_id, change)
 
     def remove_tag_meta(self, project_id: UUID, meta_id: int, ctx: Context) -> None:
-        project = self.get_project(project_id)
         uses = sum(1 for e in self.store.catalog(project_id) if meta_id in e.tag_ids)
-        project.remove_tag_meta(meta_id, uses, ctx)
-        self.save_project(project)
+        self._on_project(project_id, lambda p: p.remove_tag_meta(meta_id, uses, ctx))
 
     def create_dataset(
         self, project_id: UUID, name: str, ctx: Context, parent_id: int | None = None
     ) -> Dataset:
-        project = self.get_project(project_id)
-        dataset = project.create_dataset(name, parent_id, ctx)
-        self.save_project(project)
-        return dataset
+        return self._on_project(project_id, lambda p: p.create_dataset(name, parent_id, ctx))
 
-    def change_dataset(
-        self, project_id: UUID, dataset_id: int, name: str, parent_id: int | None, ctx: Context
-    ) -> None:
-        project = self.get_project(project_id)
-        project.change_dataset(dataset_id, name, parent_id, ctx)
-        self.save_project(project)
+    def change_dataset(self, project_id: UUID, dataset_id: int, ctx: Context,
+                       **changes: Any) -> Dataset:
+        """Rename (``name``) and/or move (``parent_id``; None is the top level)."""
+        def change(p: Project) -> Dataset:
+            new = replace(p.get_dataset(dataset_id), **changes)
+            p.change_dataset(dataset_id, new.name, new.parent_id, ctx)
+            return new
+
+        return self._on_project(project_id, change)
 
     def remove_dataset(self, project_id: UUID, dataset_id: int, ctx: Context) -> None:
-        project = self.get_project(project_id)
         left = sum(1 for e in self.store.catalog(project_id) if e.dataset_id == dataset_id)
-        project.remove_dataset(dataset_id, left, ctx)
-        self.save_project(project)
+        self._on_project(project_id, lambda p: p.remove_dataset(dataset_id, left, ctx))
+
+    def _on_project(self, project_id: UUID, command: Callable[[Project], T]) -> T:
+        def attempt() -> T:
+            project = self.get_project(project_id)
+            result = command(project)
+            self.save_project(project)
+            return result
+
+        return self.retrying(5, attempt)
 
     def objects_using_class(self, project_id: UUID, class_id: int) -> int:
         """Objects of a class, counted from the catalog (a scan: meta commands are rare)."""

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 from fastapi import APIRouter, Response
 
 from domain.values import ObjectClass
@@ -30,8 +28,7 @@ def list_classes(access: ReadProject, offset: Offset = 0, limit: Limit = 100,
 @router.post("", status_code=201)
 def add_class(access: ManageProject, body: ClassCreate) -> ClassPublic:
     cls = ObjectClass(0, body.title, body.shape, body.color, body.geometry_config)
-    ledger = access.ledger
-    return class_public(ledger.retrying(5, lambda: ledger.add_class(access.pid, cls, access.ctx)))
+    return class_public(access.ledger.add_class(access.pid, cls, access.ctx))
 
 
 @router.get("/{class_id}")
@@ -42,21 +39,13 @@ def get_class(access: ReadProject, class_id: int) -> ClassPublic:
 @router.patch("/{class_id}")
 def change_class(access: ManageProject, class_id: int, body: ClassUpdate) -> ClassPublic:
     """Change title, color, geometry config; the shape only while no object uses it."""
-    ledger = access.ledger
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items()
                if v is not None or k == "geometry_config"}
-
-    def change() -> ObjectClass:
-        new = replace(ledger.get_project(access.pid).get_class(class_id), **changes)
-        ledger.change_class(access.pid, new, access.ctx)
-        return new
-
-    return class_public(ledger.retrying(5, change))
+    return class_public(access.ledger.change_class(access.pid, class_id, access.ctx, **changes))
 
 
 @router.delete("/{class_id}", status_code=204)
 def remove_class(access: ManageProject, class_id: int) -> Response:
     """Only a class no object uses can be removed."""
-    access.ledger.retrying(5, lambda: access.ledger.remove_class(access.pid, class_id,
-                                                                 access.ctx))
+    access.ledger.remove_class(access.pid, class_id, access.ctx)
     return Response(status_code=204)

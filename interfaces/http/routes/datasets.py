@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Response
 
 from domain.state import MetaState
@@ -29,10 +31,8 @@ def list_datasets(access: ReadProject, offset: Offset = 0, limit: Limit = 100,
 
 @router.post("", status_code=201)
 def create_dataset(access: ManageProject, body: DatasetCreate) -> DatasetPublic:
-    ledger = access.ledger
-    ds = ledger.retrying(5, lambda: ledger.create_dataset(access.pid, body.name, access.ctx,
-                                                          body.parent_id))
-    return dataset_public(ledger.get_project(access.pid).meta, ds)
+    ds = access.ledger.create_dataset(access.pid, body.name, access.ctx, body.parent_id)
+    return dataset_public(access.ledger.get_project(access.pid).meta, ds)
 
 
 @router.get("/{dataset_id}")
@@ -44,20 +44,17 @@ def get_dataset(access: ReadProject, dataset_id: int) -> DatasetPublic:
 @router.patch("/{dataset_id}")
 def change_dataset(access: ManageProject, dataset_id: int, body: DatasetUpdate) -> DatasetPublic:
     """Rename and/or move (``parent_id``; null moves it to the top level)."""
-    ledger = access.ledger
-
-    def change() -> None:
-        old = ledger.get_project(access.pid).get_dataset(dataset_id)
-        parent = body.parent_id if "parent_id" in body.model_fields_set else old.parent_id
-        ledger.change_dataset(access.pid, dataset_id, body.name or old.name, parent, access.ctx)
-
-    ledger.retrying(5, change)
+    changes: dict[str, Any] = {}
+    if body.name:
+        changes["name"] = body.name
+    if "parent_id" in body.model_fields_set:
+        changes["parent_id"] = body.parent_id
+    access.ledger.change_dataset(access.pid, dataset_id, access.ctx, **changes)
     return get_dataset(access, dataset_id)
 
 
 @router.delete("/{dataset_id}", status_code=204)
 def remove_dataset(access: ManageProject, dataset_id: int) -> Response:
     """Only an empty dataset (no items, no child datasets) can be removed."""
-    access.ledger.retrying(5, lambda: access.ledger.remove_dataset(access.pid, dataset_id,
-                                                                   access.ctx))
+    access.ledger.remove_dataset(access.pid, dataset_id, access.ctx)
     return Response(status_code=204)

@@ -56,8 +56,7 @@ def get_project(access: ReadProject) -> ProjectPublic:
 @router.patch("/{project}")
 def rename_project(access: ManageProject, body: ProjectUpdate) -> ProjectPublic:
     """Names are unique, since a project can be named instead of its id."""
-    access.ledger.retrying(5, lambda: access.ledger.rename_project(access.pid, body.name,
-                                                                   access.ctx))
+    access.ledger.rename_project(access.pid, body.name, access.ctx)
     return project_public(access.ledger, access.pid)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -33,9 +32,7 @@ def list_tag_metas(access: ReadProject, offset: Offset = 0, limit: Limit = 100,
 def add_tag_meta(access: ManageProject, body: TagMetaCreate) -> TagMetaPublic:
     tm = TagMeta(0, body.name, body.value_type, tuple(body.values), body.color,
                  body.applicable_type, tuple(body.classes))
-    ledger = access.ledger
-    return tag_meta_public(ledger.retrying(5, lambda: ledger.add_tag_meta(access.pid, tm,
-                                                                           access.ctx)))
+    return tag_meta_public(access.ledger.add_tag_meta(access.pid, tm, access.ctx))
 
 
 @router.get("/{tag_id}")
@@ -45,21 +42,14 @@ def get_tag_meta(access: ReadProject, tag_id: int) -> TagMetaPublic:
 
 @router.patch("/{tag_id}")
 def change_tag_meta(access: ManageProject, tag_id: int, body: TagMetaUpdate) -> TagMetaPublic:
-    ledger = access.ledger
     changes: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
                for k, v in body.model_dump(exclude_unset=True).items() if v is not None}
-
-    def change() -> TagMeta:
-        new = replace(ledger.get_project(access.pid).get_tag_meta(tag_id), **changes)
-        ledger.change_tag_meta(access.pid, new, access.ctx)
-        return new
-
-    return tag_meta_public(ledger.retrying(5, change))
+    return tag_meta_public(access.ledger.change_tag_meta(access.pid, tag_id, access.ctx,
+                                                         **changes))
 
 
 @router.delete("/{tag_id}", status_code=204)
 def remove_tag_meta(access: ManageProject, tag_id: int) -> Response:
     """Only a tag meta no item or object uses can be removed."""
-    access.ledger.retrying(5, lambda: access.ledger.remove_tag_meta(access.pid, tag_id,
-                                                                    access.ctx))
+    access.ledger.remove_tag_meta(access.pid, tag_id, access.ctx)
     return Response(status_code=204)
