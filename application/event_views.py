@@ -9,6 +9,7 @@ from typing import Any
 from uuid import UUID
 
 from application.base import LedgerBase
+from application.ports import LogRecord
 
 _BOOKKEEPING = frozenset({"originator_id", "originator_version", "timestamp", "actor",
                           "session_id", "originator_topic"})
@@ -29,15 +30,17 @@ class EventView:
 def project_events(app: LedgerBase, project_id: UUID, *, after: int = 0,
                    limit: int = 100) -> list[EventView]:
     """Events at positions after ``after``, oldest first, at most ``limit``."""
-    views = []
-    for rec in app.store.log(project_id, gt=after, limit=limit):
-        event: Any = app.mapper.to_domain_event(rec.stored_event())
-        fields = {k: plain(v) for k, v in vars(event).items() if k not in _BOOKKEEPING}
-        views.append(EventView(
-            rec.position, event.timestamp.isoformat(), getattr(event, "actor", ""),
-            rec.topic.rpartition(":")[2], rec.originator_id, rec.originator_version,
-            getattr(event, "session_id", None), fields))
-    return views
+    return [event_view(app, rec) for rec in app.store.log(project_id, gt=after, limit=limit)]
+
+
+def event_view(app: LedgerBase, rec: LogRecord, *, data: bool = True) -> EventView:
+    """One log record decoded: who, when, what type, through which session (and its data)."""
+    event: Any = app.mapper.to_domain_event(rec.stored_event())
+    fields = {k: plain(v) for k, v in vars(event).items()
+              if k not in _BOOKKEEPING} if data else {}
+    return EventView(rec.position, event.timestamp.isoformat(), getattr(event, "actor", ""),
+                     rec.topic.rpartition(":")[2], rec.originator_id, rec.originator_version,
+                     getattr(event, "session_id", None), fields)
 
 
 def plain(value: Any) -> Any:

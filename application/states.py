@@ -13,10 +13,10 @@ from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
 from uuid import UUID
 
 from application.base import LedgerBase
+from application.event_views import event_view
 from application.loading import load_items
 from application.ports import ProjectSnapshot, SnapshotStore
 from application.views import LogEntry, ProjectView
@@ -120,13 +120,10 @@ class StateQueries(LedgerBase):
             records.reverse()
         entries = []
         for rec in records:
-            event: Any = self.mapper.to_domain_event(rec.stored_event())
-            session = getattr(event, "session_id", None)
-            kind = rec.topic.rpartition(":")[2]
-            target = kind.split(".")[0].lower() + ":" + str(rec.originator_id)
-            entries.append(LogEntry(
-                rec.position, event.timestamp.isoformat(), getattr(event, "actor", ""),
-                kind, target, str(session) if session else None))
+            v = event_view(self, rec, data=False)
+            target = v.type.split(".")[0].lower() + ":" + str(v.stream)
+            entries.append(LogEntry(v.position, v.time, v.actor, v.type, target,
+                                    str(v.session) if v.session else None))
         return entries
 
     def maybe_snapshot(self, project_id: UUID, position: int | None = None, *,
