@@ -5,6 +5,8 @@ Only here do application and infrastructure meet; nothing is built at import tim
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from application.app import AnnoLedger
 from application.settings import Settings
 
@@ -31,13 +33,16 @@ def environment(settings: Settings) -> dict[str, str]:
 
 
 def build_app(settings: Settings) -> AnnoLedger:
+    from domain.media_policy import MediaPolicy
     from infrastructure.formats.adapter import Formats
+    from infrastructure.media_access import MediaAccess, database_files
     from infrastructure.media_store import LocalMediaStore
     from infrastructure.persistence.audit_queries import AuditQueries
     from infrastructure.persistence.factory import LedgerRecorder
     from infrastructure.snapshots import ManifestSnapshots
     from projections.audit_index import AuditIndex
 
+    apply_bounds(settings)
     app = AnnoLedger(
         environment(settings),
         item_snapshot_every=settings.item_snapshot_every,
@@ -47,8 +52,29 @@ def build_app(settings: Settings) -> AnnoLedger:
     recorder = app.recorder
     assert isinstance(recorder, LedgerRecorder)
     app.project_snapshots = ManifestSnapshots(recorder.engine, recorder.tables, recorder)
-    app.formats = Formats()
+    store = LocalMediaStore(settings.media_root)
+    access = MediaAccess(MediaPolicy.of(settings.media_schemes), store,
+                         roots=(*settings.media_roots, bundled_media()),
+                         denied=database_files(settings.db_url))
+    app.formats = Formats(access)
+    app.media_access = access
     app.audit_index = AuditIndex(recorder.engine, app.name)
     app.history_store = app.proof_store = AuditQueries(recorder.engine, recorder.tables)
-    app.media = LocalMediaStore(settings.media_root)
+    app.media = store
     return app
+
+
+def apply_bounds(settings: Settings) -> None:
+    """Resource caps kept by the domain and the format readers as process-wide defaults."""
+    from domain.geometry.png import set_max_pixels
+    from infrastructure.formats.files import set_max_json_file
+
+    set_max_pixels(settings.max_bitmap_pixels)
+    set_max_json_file(settings.max_json_file_bytes)
+
+
+def bundled_media() -> Path:
+    """The sample images shipped with annoledger (the demo project's): always readable."""
+    import infrastructure
+
+    return Path(infrastructure.__file__).parent / "demo_data"

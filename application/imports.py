@@ -21,6 +21,7 @@ from application.views import ImportResult, ProgressFn, no_progress
 from domain.digest import meta_hash
 from domain.errors import ValidationError
 from domain.item import Item
+from domain.names import check_dataset_name
 from domain.project import Project
 from domain.state import ItemState, MetaState, ProjectState
 from domain.values import Context
@@ -51,6 +52,8 @@ class ImportCommands(LedgerBase):
         progress: ProgressFn = no_progress, locate: Locate = lambda p: p,
     ) -> ImportResult:
         project = self.get_project(project_id)
+        for i, ds in enumerate(source.meta.datasets.values()):  # as a new project would
+            check_dataset_name(ds.name, f"datasets[{i}].name")
         remap = plan_meta(project, source.meta, ctx)
         meta = project.meta
         current = {(e.dataset_id, e.name): e for e in self.store.catalog(project_id)}

@@ -8,9 +8,12 @@ version, so the client can re-read and retry: no change is ever merged silently.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Any, BinaryIO
 from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
 
 from application.annotation_json import (
     annotation_json,
@@ -22,9 +25,11 @@ from application.annotation_json import (
 from application.base import utc_now
 from application.item_commands import Edit, ItemCommands, with_defaults
 from application.media import MediaStore
-from application.ports import CatalogEntry
+from application.ports import SYSTEM_PROJECT, CatalogEntry, ProjectWrite
 from domain.errors import DuplicateNameError, NotFoundError
 from domain.item import Item
+from domain.media_upload import MediaUpload
+from domain.names import check_item_name
 from domain.state import ItemState, MetaState
 from domain.values import Context, MediaLink, Tag
 
@@ -64,8 +69,25 @@ class ItemEdits(ItemCommands):
         return self.upload(project_id, ItemState(dataset_id, name, media, ann.tags, objects,
                                                  ann.description), ctx)
 
-    def store_media(self, data: BinaryIO) -> MediaLink:
-        return self._media().put(data)
+    def store_media(self, data: BinaryIO, token_id: UUID | None = None,
+                    ctx: Context | None = None) -> MediaLink:
+        """Store the bytes; a token's upload is recorded as its grant to link them."""
+        link = self._media().put(data)
+        if token_id is not None and not self.uploaded(token_id, link.sha256):
+            actor = ctx.actor if ctx is not None else ""
+            session = ctx.session_id if ctx is not None else None
+            record = MediaUpload(link.sha256, token_id, link.size, actor, session)
+            with suppress(IntegrityError):  # the same bytes sent twice at once: recorded once
+                self._save(record, project=ProjectWrite(SYSTEM_PROJECT))
+        return link
+
+    def uploaded(self, token_id: UUID, sha256: str) -> bool:
+        """Whether this token uploaded these bytes (one stream read)."""
+        try:
+            self._get(MediaUpload.create_id(token_id, sha256), MediaUpload, "media upload")
+        except NotFoundError:
+            return False
+        return True
 
     def media_file(self, sha256: str) -> Path:
         path = self._media().locate(sha256)
@@ -75,7 +97,8 @@ class ItemEdits(ItemCommands):
 
     def upload_file(self, project_id: UUID, dataset_id: int, name: str, data: BinaryIO,
                     ctx: Context) -> UUID:
-        """An item whose image is stored first (a name already taken stores nothing)."""
+        """An item whose image is stored first (a name refused or taken stores nothing)."""
+        check_item_name(name, "name")
         self.get_project(project_id).get_dataset(dataset_id)
         if self.store.find_item(project_id, dataset_id, name) is not None:
             raise DuplicateNameError(f"dataset {dataset_id} already holds an item named '{name}'")

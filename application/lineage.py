@@ -15,6 +15,11 @@ Idempotent under the client's retries: each applied event's key (``runId`` or no
 ``eventType``, ``eventTime``) is recorded in the same save as its effects, and an event
 whose key is known changes nothing. Two deliveries racing meet the store's optimistic
 concurrency check; the loser retries and finds the key.
+
+The sender (``by``) is held to the session rules (:mod:`application.authorization`): a
+run is continued only by the token that started it, a manager of its projects or an
+admin; a training run's automatic versions need the manage right; a project it may not
+read is, to it, an outside dataset like any project that does not exist.
 """
 
 from __future__ import annotations
@@ -24,6 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
+from application import authorization as authz
+from application.authorization import Caller
 from application.session_commands import SessionCommands
 from domain.data_node import DataNode, data_node_id
 from domain.errors import NotFoundError, ValidationError
@@ -61,21 +68,22 @@ def dataset_name(type: str, ref: str) -> tuple[str, str]:
     return NAMESPACE, f"{type}/{ref}"
 
 
-def ingest(app: SessionCommands, event: dict[str, Any], actor: str = "openlineage") -> Ingested:
+def ingest(app: SessionCommands, event: dict[str, Any], actor: str = "openlineage",
+           by: Caller = None) -> Ingested:
     if not isinstance(event, dict):
         raise ValidationError("body", "an OpenLineage event must be a JSON object")
     if not isinstance(event.get("eventTime"), str):
         raise ValidationError("eventTime", "is required (an ISO 8601 time)")
     if isinstance(event.get("run"), dict) and isinstance(event.get("job"), dict):
-        return _run(app, event, actor)
+        return _run(app, event, actor, by)
     if isinstance(event.get("dataset"), dict):
-        return _dataset(app, event)
+        return _dataset(app, event, by)
     if isinstance(event.get("job"), dict):
-        return _job(app, event)
+        return _job(app, event, by)
     raise ValidationError("body", "not a RunEvent, DatasetEvent or JobEvent")
 
 
-def _run(app: SessionCommands, event: dict[str, Any], actor: str) -> Ingested:
+def _run(app: SessionCommands, event: dict[str, Any], actor: str, by: Caller) -> Ingested:
     run, job = event["run"], event["job"]
     run_id = _text(run, "runId", "run")
     event_type = str(event.get("eventType") or "OTHER").upper()
@@ -96,14 +104,17 @@ def _run(app: SessionCommands, event: dict[str, Any], actor: str) -> Ingested:
                 f"{namespace}/{name}", job_type if job_type in SESSION_KINDS else "other",
                 actor, session_id, parameters={"openlineage": {
                     "job": {"namespace": namespace, "name": name}, "runId": run_id,
-                    "producer": str(event.get("producer", ""))}})
+                    "producer": str(event.get("producer", ""))}},
+                token_id=by.token_id if by is not None else None)
+        else:
+            authz.check_session_change(by, session)
         if key in session.lineage_keys:
             return False
         if not session.finished:
             for ds in _datasets(event, "inputs"):
-                session.add_input(app.read_node(session, node_of(app, ds), ctx))
+                session.add_input(app.read_node(session, node_of(app, ds, by), ctx, by))
             for ds in _datasets(event, "outputs"):
-                session.add_output(node_of(app, ds))
+                session.add_output(node_of(app, ds, by))
             if event_type in TERMINAL:
                 session.finish(TERMINAL[event_type])
         session.mark_lineage(key)
@@ -113,16 +124,16 @@ def _run(app: SessionCommands, event: dict[str, Any], actor: str) -> Ingested:
     return Ingested("run", str(session_id), app.retrying(5, attempt))
 
 
-def _dataset(app: SessionCommands, event: dict[str, Any]) -> Ingested:
-    return _declare(app, event, node_of(app, event["dataset"]), [], [])
+def _dataset(app: SessionCommands, event: dict[str, Any], by: Caller) -> Ingested:
+    return _declare(app, event, node_of(app, event["dataset"], by), [], [])
 
 
-def _job(app: SessionCommands, event: dict[str, Any]) -> Ingested:
+def _job(app: SessionCommands, event: dict[str, Any], by: Caller) -> Ingested:
     job = event["job"]
     namespace, name = _text(job, "namespace", "job"), _text(job, "name", "job")
     node = NodeRef("job", f"{namespace}#{name}", name, _doc(job.get("facets")))
-    inputs = [node_of(app, ds) for ds in _datasets(event, "inputs")]
-    outputs = [node_of(app, ds) for ds in _datasets(event, "outputs")]
+    inputs = [node_of(app, ds, by) for ds in _datasets(event, "inputs")]
+    outputs = [node_of(app, ds, by) for ds in _datasets(event, "outputs")]
     return _declare(app, event, node, inputs, outputs)
 
 
@@ -149,8 +160,9 @@ def _declare(app: SessionCommands, event: dict[str, Any], node: NodeRef,
     return Ingested(node.type, f"{node.type}:{node.ref}", app.retrying(5, attempt))
 
 
-def node_of(app: SessionCommands, dataset: Any) -> NodeRef:
-    """Our node for an OpenLineage dataset (see the module's naming rules)."""
+def node_of(app: SessionCommands, dataset: Any, by: Caller = None) -> NodeRef:
+    """Our node for an OpenLineage dataset (see the module's naming rules); a project the
+    sender may not read is an outside dataset, as a missing one is."""
     if not isinstance(dataset, dict):
         raise ValidationError("dataset", "must be an object with namespace and name")
     namespace, name = _text(dataset, "namespace", "dataset"), _text(dataset, "name", "dataset")
@@ -161,7 +173,7 @@ def node_of(app: SessionCommands, dataset: Any) -> NodeRef:
             ref = match["id"] + (f"@{match['number']}" if match["number"] else "")
             try:
                 return app.normalize_node(NodeRef(
-                    "project_version" if match["number"] else "project", ref))
+                    "project_version" if match["number"] else "project", ref), by)
             except (NotFoundError, ValidationError):
                 pass  # not (or no longer) ours: keep it as an outside dataset
         type, _, ref = name.partition("/")

@@ -9,6 +9,7 @@ from uuid import UUID
 
 from application.base import LedgerBase
 from domain.errors import NotFoundError, ValidationError
+from domain.names import check_project_name
 from domain.project import Project
 from domain.state import MetaState
 from domain.values import Context, Dataset, ObjectClass, TagMeta
@@ -22,13 +23,16 @@ class MetaCommands(LedgerBase):
     like "set the colour" is applied to what is current, never to a stale copy)."""
 
     def create_project(self, name: str, ctx: Context, meta: MetaState | None = None) -> UUID:
-        self.check_name_free(name)
+        """A new project; a taken name is refused here, and by the database when another
+        writer takes it in between (:class:`DuplicateNameError` either way)."""
         base = meta or MetaState(name)
         project = Project.create(MetaState(name, base.classes, base.tag_metas, base.datasets), ctx)
+        self.check_name_free(name)
         self.save_project(project)
         return project.id
 
     def rename_project(self, project_id: UUID, name: str, ctx: Context) -> None:
+        check_project_name(name, "name")
         self.check_name_free(name, project_id)
         self._on_project(project_id, lambda p: p.rename(name, ctx))
 

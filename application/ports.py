@@ -173,8 +173,9 @@ class FormatAdapters(Protocol):
 
     def read(
         self, fmt: str, path: Path, *, images: Path | None = None,
-        progress: Callable[[int, int], None] | None = None,
+        progress: Callable[[int, int], None] | None = None, uploaded: bool = False,
     ) -> tuple[ProjectState, Callable[[str], str]]:
-        """The content, and how to name an item's source file in an error."""
+        """The content, and how to name an item's source file in an error. ``uploaded``:
+        the files came from a client (images go to the media store; links must be data)."""
 
     def write(self, fmt: str, state: ProjectState, outdir: Path) -> None: ...

@@ -9,15 +9,23 @@ of type ``project`` is replaced by the exact version the session reads, a new on
 the project changed since its latest version, the latest one otherwise. The version is
 created with the session's id in its context, so its ``VersionCreated`` event names the
 session that caused it and no separate "version create" session is recorded.
+
+Every command and query takes its caller (``by``: a token's principal, or None for the
+operator) and applies :mod:`application.authorization`: a session is seen by those who
+may read a project it touches (or started it), changed by the token that started it, a
+manager of its projects or an admin; naming a project the caller may not read is
+answered as naming a missing one; an automatic version needs the manage right.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
+from application import authorization as authz
+from application.authorization import Caller
 from application.base import LedgerBase
 from application.ports import SYSTEM_PROJECT, ProjectWrite
 from application.session_views import SessionView
@@ -44,53 +52,58 @@ class SessionCommands(LedgerBase):
 
         def project_view(self, project_id: UUID) -> ProjectView: ...
 
+        def resolve_project(self, ref: str | UUID) -> UUID: ...
+
     # -- commands ------------------------------------------------------------------------
 
     def start_session(
         self, app: str, kind: str, ctx: Context, *, parameters: dict[str, Any] | None = None,
         auto_version: bool = False, inputs: Iterable[NodeRef] = (),
-        session_id: UUID | None = None,
+        session_id: UUID | None = None, by: Caller = None,
     ) -> UUID:
         """Record a running session (and its first inputs); returns its id."""
         session = AppSession.start(app, kind, ctx.actor, session_id or uuid4(),
-                                   parameters=parameters, auto_version=auto_version)
+                                   parameters=parameters, auto_version=auto_version,
+                                   token_id=by.token_id if by is not None else None)
         for node in inputs:
-            session.add_input(self.read_node(session, node, ctx))
+            session.add_input(self.read_node(session, node, ctx, by))
         self.save_sessions(session)
         return session.id
 
-    def add_input(self, session_id: UUID, node: NodeRef, ctx: Context | None = None) -> NodeRef:
+    def add_input(self, session_id: UUID, node: NodeRef, ctx: Context | None = None,
+                  by: Caller = None) -> NodeRef:
         """Record an input; returns it as recorded (a project may become its version)."""
         def attempt() -> NodeRef:
-            session = self.get_session(session_id)
-            recorded = self.read_node(session, node, ctx)
+            session = self.session_to_change(session_id, by)
+            recorded = self.read_node(session, node, ctx, by)
             if session.add_input(recorded):
                 self.save_sessions(session)
             return recorded
 
         return self.retrying(5, attempt)
 
-    def add_output(self, session_id: UUID, node: NodeRef) -> NodeRef:
+    def add_output(self, session_id: UUID, node: NodeRef, by: Caller = None) -> NodeRef:
         def attempt() -> NodeRef:
-            session = self.get_session(session_id)
-            recorded = self.normalize_node(node)
+            session = self.session_to_change(session_id, by)
+            recorded = self.normalize_node(node, by)
             if session.add_output(recorded):
                 self.save_sessions(session)
             return recorded
 
         return self.retrying(5, attempt)
 
-    def progress(self, session_id: UUID, done: int, total: int, message: str = "") -> None:
+    def progress(self, session_id: UUID, done: int, total: int, message: str = "",
+                 by: Caller = None) -> None:
         def attempt() -> None:
-            session = self.get_session(session_id)
+            session = self.session_to_change(session_id, by)
             session.report_progress(done, total, message)
             self.save_sessions(session)
 
         self.retrying(5, attempt)
 
-    def finish(self, session_id: UUID, status: str = "succeeded") -> None:
+    def finish(self, session_id: UUID, status: str = "succeeded", by: Caller = None) -> None:
         def attempt() -> None:
-            session = self.get_session(session_id)
+            session = self.session_to_change(session_id, by)
             session.finish(status)
             self.save_sessions(session)
 
@@ -101,18 +114,32 @@ class SessionCommands(LedgerBase):
     def get_session(self, session_id: UUID) -> AppSession:
         return self._get(session_id, AppSession, "session")
 
-    def session(self, session_id: UUID) -> SessionView:
-        return SessionView.of(self.get_session(session_id))
+    def session_to_change(self, session_id: UUID, by: Caller = None) -> AppSession:
+        """The session, if the caller may change it (404 if it may not even see it)."""
+        session = self.get_session(session_id)
+        authz.check_session_change(by, session)
+        return session
+
+    def session(self, session_id: UUID, by: Caller = None) -> SessionView:
+        """The session as the caller may see it (one it may not see is missing to it)."""
+        session = self.get_session(session_id)
+        if not authz.sees_session(by, session):
+            raise NotFoundError("session", session_id)
+        return SessionView.of(session, readable=_readable(by))
 
     def sessions(self, *, limit: int | None = 100, kind: str | None = None,
-                 status: str | None = None) -> list[SessionView]:
-        """Sessions, newest first (the system log's ``Started`` events, then each session)."""
+                 status: str | None = None, by: Caller = None) -> list[SessionView]:
+        """Sessions the caller may see, newest first (the system log's ``Started`` events,
+        then each session)."""
         records = self.store.log(SYSTEM_PROJECT, desc=True, with_state=False)
         views = []
         for rec in records:
             if rec.topic != STARTED_TOPIC:
                 continue
-            view = self.session(rec.originator_id)
+            session = self.get_session(rec.originator_id)
+            if not authz.sees_session(by, session):
+                continue
+            view = SessionView.of(session, readable=_readable(by))
             if (kind is None or view.kind == kind) and (status is None or view.status == status):
                 views.append(view)
                 if limit is not None and len(views) >= limit:
@@ -124,12 +151,16 @@ class SessionCommands(LedgerBase):
     def save_sessions(self, *aggregates: Any) -> None:
         self._save(*aggregates, project=ProjectWrite(SYSTEM_PROJECT))
 
-    def read_node(self, session: AppSession, node: NodeRef, ctx: Context | None) -> NodeRef:
-        """An input as the session reads it: auto-versioned projects become versions."""
-        node = self.normalize_node(node)
+    def read_node(self, session: AppSession, node: NodeRef, ctx: Context | None,
+                  by: Caller = None) -> NodeRef:
+        """An input as the session reads it: auto-versioned projects become versions (which
+        needs the manage right on the project, as creating a version directly does)."""
+        node = self.normalize_node(node, by)
         if node.type != "project" or not session.auto_version:
             return node
         project_id = UUID(node.ref)
+        authz.require_manage(by, project_id, f"reading it in {session.kind} session "
+                                             f"{session.id} (automatic version)")
         version_ctx = Context((ctx or Context(session.actor)).actor, session.id)
         try:
             version = self.create_version(
@@ -141,16 +172,17 @@ class SessionCommands(LedgerBase):
         return NodeRef("project_version", f"{project_id}@{version.number}",
                        node.title or f"{name} v{version.number}", node.description, node.link)
 
-    def normalize_node(self, node: NodeRef) -> NodeRef:
-        """Projects and versions named by id (or unique name) as ``<id>`` / ``<id>@<n>``."""
+    def normalize_node(self, node: NodeRef, by: Caller = None) -> NodeRef:
+        """Projects and versions named by id (or unique name) as ``<id>`` / ``<id>@<n>``;
+        a project the caller may not read is not found."""
         node.check()
         if node.type == "project":
-            return _with_ref(node, str(self._project_ref(node.ref)))
+            return _with_ref(node, str(self._project_ref(node.ref, by)))
         if node.type == "project_version":
             match = _VERSION_REF.match(node.ref.strip())
             if match is None:
                 raise ValidationError("ref", f"'{node.ref}' is not <project>@<version number>")
-            project_id = self._project_ref(match["project"])
+            project_id = self._project_ref(match["project"], by)
             number = int(match["number"])
             self.version(project_id, number)
             return _with_ref(node, f"{project_id}@{number}")
@@ -161,7 +193,9 @@ class SessionCommands(LedgerBase):
                 return node
         return node
 
-    def _project_ref(self, ref: str) -> UUID:
+    def _project_ref(self, ref: str, by: Caller = None) -> UUID:
+        if authz.scope_of(by) is not None:
+            return authz.resolve_project(self, ref, by)
         heads = [h for h in self.store.heads() if h.project_id != SYSTEM_PROJECT]
         try:
             wanted = UUID(ref)
@@ -175,6 +209,13 @@ class SessionCommands(LedgerBase):
         if any(h.project_id == wanted for h in heads):
             return wanted
         raise NotFoundError("project", ref)
+
+
+def _readable(by: Caller) -> Callable[[UUID], bool] | None:
+    """What the caller may read, for views to leave out the rest (None: everything)."""
+    if authz.scope_of(by) is None:
+        return None
+    return lambda project_id: authz.reads(by, project_id)
 
 
 def _with_ref(node: NodeRef, ref: str) -> NodeRef:

@@ -1,12 +1,17 @@
-"""Plain views of app sessions, as queries return them."""
+"""Plain views of app sessions, as queries return them.
+
+A caller limited to some projects sees a session that also touched others without the
+inputs and outputs that name those others (their ids are not its to learn).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from domain.session import AppSession, NodeRef
+from domain.session import AppSession, NodeRef, project_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,9 +30,16 @@ class SessionView:
     updated_at: str
 
     @classmethod
-    def of(cls, s: AppSession) -> SessionView:
+    def of(cls, s: AppSession, *,
+           readable: Callable[[UUID], bool] | None = None) -> SessionView:
+        """The session; with ``readable``, without the nodes of other projects."""
+        def shown(nodes: list[NodeRef]) -> tuple[NodeRef, ...]:
+            if readable is None:
+                return tuple(nodes)
+            return tuple(n for n in nodes if (p := project_of(n)) is None or readable(p))
+
         return cls(s.id, s.app, s.kind, s.actor, s.status, dict(s.parameters), s.auto_version,
-                   tuple(s.inputs), tuple(s.outputs), s.progress, s.created_on.isoformat(),
+                   shown(s.inputs), shown(s.outputs), s.progress, s.created_on.isoformat(),
                    s.modified_on.isoformat())
 
     def as_json(self) -> dict[str, Any]:

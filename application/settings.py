@@ -7,7 +7,25 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from domain.geometry.png import DEFAULT_MAX_PIXELS
+from domain.media_policy import DEFAULT_SCHEMES
+
 DEFAULT_DB = "sqlite:///annoledger.db"
+DEFAULT_MAX_JSON_DEPTH = 64
+"""Far deeper than any annotation, geometry or OpenLineage event needs; shallow enough that
+no parser or validator comes near Python's recursion limit."""
+DEFAULT_MAX_JSON_FILE = 1 << 30
+"""1 GiB: above the largest public COCO files (instances_train2017.json is 448 MB)."""
+
+
+def _positive(key: str, text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValueError(f"{key} must be a whole number, got {text!r}") from None
+    if value < 1:
+        raise ValueError(f"{key} must be positive, got {value}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -24,6 +42,19 @@ class Settings:
     cipher_key: str = ""
     """Base64 AES key: when set, event and snapshot states are encrypted at rest."""
     media_root: Path = field(default_factory=lambda: Path("media"))
+    """Where the media store keeps uploaded images (always readable as media)."""
+    media_roots: tuple[Path, ...] = ()
+    """Folders of local images that exports may read (besides the media store) and that
+    CLI imports may link wherever the imported folder is."""
+    media_schemes: tuple[str, ...] = DEFAULT_SCHEMES
+    """URI schemes a client's media link may use (links are data, never fetched)."""
+    max_bitmap_pixels: int = DEFAULT_MAX_PIXELS
+    """Largest ``width * height`` of a bitmap mask (its PNG header is checked before any
+    pixel is inflated)."""
+    max_json_depth: int = DEFAULT_MAX_JSON_DEPTH
+    """Deepest nesting of arrays and objects a JSON request body may have (400 beyond)."""
+    max_json_file_bytes: int = DEFAULT_MAX_JSON_FILE
+    """Largest JSON annotation file an import loads into memory (COCO, Supervisely)."""
     app_name: str = "annoledger"
 
     @classmethod
@@ -42,5 +73,16 @@ class Settings:
             values["cipher_key"] = env["ANNOLEDGER_CIPHER_KEY"]
         if env.get("ANNOLEDGER_MEDIA_ROOT"):
             values["media_root"] = Path(env["ANNOLEDGER_MEDIA_ROOT"])
+        if env.get("ANNOLEDGER_MEDIA_ROOTS"):
+            values["media_roots"] = tuple(
+                Path(p) for p in env["ANNOLEDGER_MEDIA_ROOTS"].split(os.pathsep) if p)
+        if "ANNOLEDGER_MEDIA_SCHEMES" in env:
+            values["media_schemes"] = tuple(
+                s.strip() for s in env["ANNOLEDGER_MEDIA_SCHEMES"].split(",") if s.strip())
+        for name, key in (("max_bitmap_pixels", "ANNOLEDGER_MAX_BITMAP_PIXELS"),
+                          ("max_json_depth", "ANNOLEDGER_MAX_JSON_DEPTH"),
+                          ("max_json_file_bytes", "ANNOLEDGER_MAX_JSON_FILE_BYTES")):
+            if env.get(key):
+                values[name] = _positive(key, env[key])
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls(**values)  # type: ignore[arg-type]

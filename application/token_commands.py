@@ -15,7 +15,7 @@ from uuid import UUID
 from application.base import LedgerBase
 from application.ports import SYSTEM_PROJECT, ProjectWrite
 from domain.errors import NotFoundError
-from domain.token import ROLES, Token
+from domain.token import MANAGE, READ, ROLES, Token
 from domain.values import Context
 
 PREFIX = "al_"
@@ -41,6 +41,14 @@ class Principal:
 
     def covers(self, project_id: UUID) -> bool:
         return self.project_id is None or self.project_id == project_id
+
+    def reads(self, project_id: UUID) -> bool:
+        """May see the project (a project it may not see is, to it, a missing one)."""
+        return self.can(READ) and self.covers(project_id)
+
+    def manages(self, project_id: UUID) -> bool:
+        """May change the project's meta and create its versions."""
+        return self.can(MANAGE) and self.covers(project_id)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from domain.compare import Comparison, compare
 from domain.digest import meta_hash
 from domain.errors import ValidationError
 from domain.item import Item, restored_item
+from domain.names import MAX_NAME_BYTES
 from domain.project import Project
 from domain.state import ItemState, MetaState, ProjectState
 from domain.values import Context, Provenance, Version
@@ -94,7 +95,7 @@ class VersionCommands(StateQueries):
         version = source.get_version(number)
         manifest = self.manifest_at(project_id, version.position)
         meta = _keep_datasets(self.meta_at(project_id, manifest.meta_version), datasets)
-        new_name = name or f"{source.name}, from ver. {number}"
+        new_name = name or restored_name(source.name, number)
         provenance = Provenance(project_id, source.name, number, version.position,
                                 version.digest)
         project = Project.create(MetaState(new_name, meta.classes, meta.tag_metas,
@@ -107,7 +108,10 @@ class VersionCommands(StateQueries):
             total = len(manifest.versions)
             for done, state in enumerate(self.items_at(manifest), 1):
                 if state.dataset_id in meta.datasets:
-                    pending.append(restored_item(project.id, state, ctx))
+                    try:
+                        pending.append(restored_item(project.id, state, ctx))
+                    except ValidationError as exc:
+                        raise exc.within(f"items[{_path(meta, state)}]") from None
                 if done % BATCH_ITEMS == 0 or done == total:
                     progress(done, total)
                 if len(pending) >= BATCH_ITEMS:
@@ -133,6 +137,15 @@ class VersionCommands(StateQueries):
                                                      version, ctx))
         self.maybe_snapshot(project_id)
         return events
+
+
+def restored_name(source: str, number: int) -> str:
+    """``<source>, from ver. <n>``, the source's name shortened to keep the whole within
+    the longest name a project may carry."""
+    suffix = f", from ver. {number}"
+    room = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    head = source.encode("utf-8")[:room].decode("utf-8", errors="ignore").rstrip()
+    return f"{head}{suffix}"
 
 
 def _path(meta: MetaState, state: ItemState) -> str:

@@ -7,6 +7,7 @@ show it as is::
      +-- ValidationError      bad input; ``field`` names the offending field
      |    +-- GeometryError   a malformed geometry for a shape
      +-- NotFoundError        an id or name that does not exist
+     +-- ForbiddenError       the caller's rights do not cover the command
      +-- ConflictError        the command clashes with the current state
           +-- DuplicateNameError
           +-- NoChangesError  a version would equal the latest one
@@ -45,6 +46,14 @@ class NotFoundError(AnnoledgerError, LookupError):
         super().__init__(f"{kind} not found: {ref}")
         self.kind = kind
         self.ref = ref
+
+
+class ForbiddenError(AnnoledgerError):
+    """The caller may see what it names but its rights do not cover this change."""
+
+    def __init__(self, message: str, *, needs: str = "") -> None:
+        super().__init__(message)
+        self.needs = needs
 
 
 class ConflictError(AnnoledgerError):

@@ -14,6 +14,7 @@ from uuid import UUID
 from eventsourcing.domain import Aggregate, event
 
 from domain.errors import NotFoundError, ValidationError
+from domain.names import check_item_name
 from domain.rules import check_object, check_tags
 from domain.state import ItemState, MetaState
 from domain.values import AnnotationObject, Context, MediaLink, Tag
@@ -57,7 +58,9 @@ class Item(Aggregate):
 
     @classmethod
     def upload(cls, project_id: UUID, meta: MetaState, state: ItemState, ctx: Context) -> Item:
-        """A new item; its annotation is checked against the project's meta first."""
+        """A new item; its name (:mod:`domain.names`) and its annotation, against the
+        project's meta, are checked first."""
+        check_item_name(state.name, "name")
         objects = check_annotation(meta, state)
         return cls(
             project_id, state.dataset_id, state.name, state.media, state.tags,
@@ -81,6 +84,8 @@ class Item(Aggregate):
     # -- commands ------------------------------------------------------------------------
 
     def move(self, dataset_id: int, name: str, ctx: Context) -> None:
+        if name != self.name:
+            check_item_name(name, "name")
         if (dataset_id, name) != (self.dataset_id, self.name):
             self._moved(dataset_id, name, ctx.actor, ctx.session_id)
 
@@ -97,6 +102,7 @@ class Item(Aggregate):
 
     def revive(self, meta: MetaState, state: ItemState, ctx: Context) -> None:
         """Bring a removed item back with the given content (used by revert)."""
+        check_item_name(state.name, "name")
         objects = check_annotation(meta, state)
         self._revived(
             state.dataset_id, state.name, state.media, state.tags, objects,
@@ -238,6 +244,8 @@ def check_annotation(meta: MetaState, state: ItemState) -> tuple[AnnotationObjec
 
 
 def restored_item(project_id: UUID, state: ItemState, ctx: Context) -> Item:
-    """An item re-created from content the log already validated (restore): no checks."""
+    """An item re-created from content the log already validated (restore): only its name
+    is checked again, since a name the rule refuses cannot be exported."""
+    check_item_name(state.name, "name")
     return Item(project_id, state.dataset_id, state.name, state.media, state.tags,
                 state.objects, state.description, ctx.actor, ctx.session_id)

@@ -18,6 +18,7 @@ from domain.errors import (
     NotFoundError,
     ValidationError,
 )
+from domain.names import check_dataset_name, check_project_name
 from domain.state import MetaState
 from domain.values import (
     SHAPES,
@@ -52,7 +53,10 @@ class Project(Aggregate):
 
     @classmethod
     def create(cls, meta: MetaState, ctx: Context, provenance: Provenance | None = None) -> Project:
-        check_name(meta.name, "name")
+        """A new project; its name and every dataset's name follow :mod:`domain.names`."""
+        check_project_name(meta.name, "name")
+        for i, ds in enumerate(meta.datasets.values()):
+            check_dataset_name(ds.name, f"datasets[{i}].name")
         for c in meta.classes.values():
             check_class(c)
         for t in meta.tag_metas.values():
@@ -76,7 +80,7 @@ class Project(Aggregate):
         raise NotFoundError("version", f"{number} of project '{self.name}'")
 
     def rename(self, name: str, ctx: Context) -> None:
-        check_name(name, "name")
+        check_project_name(name, "name")
         if name != self.name:
             self._renamed(name, ctx.actor, ctx.session_id)
 
@@ -190,7 +194,7 @@ class Project(Aggregate):
     def create_dataset(
         self, name: str, parent_id: int | None, ctx: Context, dataset_id: int = 0
     ) -> Dataset:
-        check_name(name, "dataset.name")
+        check_dataset_name(name, "name")
         self._check_parent(parent_id, None)
         self._check_sibling_name(name, parent_id, None)
         dataset = Dataset(dataset_id or _next_id(self.datasets), name, parent_id)
@@ -203,7 +207,8 @@ class Project(Aggregate):
                        ctx: Context) -> None:
         """Rename and/or move a dataset (a move may not create a cycle)."""
         old = self.get_dataset(dataset_id)
-        check_name(name, "dataset.name")
+        if name != old.name:
+            check_dataset_name(name, "name")
         self._check_parent(parent_id, dataset_id)
         self._check_sibling_name(name, parent_id, dataset_id)
         if name != old.name:

@@ -61,16 +61,29 @@ class NodeRef:
         return self
 
 
+def project_of(node: NodeRef) -> UUID | None:
+    """The project a ``project`` or ``project_version`` node (``<id>`` or ``<id>@<n>``) names;
+    None for other nodes and for references not (yet) resolved to an id."""
+    if node.type not in ("project", "project_version"):
+        return None
+    try:
+        return UUID(node.ref.rpartition("@")[0] if node.type == "project_version" else node.ref)
+    except ValueError:
+        return None
+
+
 class AppSession(Aggregate):
     """One run of an app: what it read, what it wrote, how it ended."""
 
     @event("Started")
     def __init__(self, app: str, kind: str, parameters: dict[str, Any], actor: str,
-                 auto_version: bool, id: UUID) -> None:
+                 auto_version: bool, id: UUID, token_id: UUID | None = None) -> None:
         self.app = app
         self.kind = kind
         self.parameters = parameters
         self.actor = actor
+        self.token_id = token_id
+        """The API token that started the session (None: the operator, or older logs)."""
         self.auto_version = auto_version
         self.inputs: list[NodeRef] = []
         self.outputs: list[NodeRef] = []
@@ -80,7 +93,8 @@ class AppSession(Aggregate):
 
     @classmethod
     def start(cls, app: str, kind: str, actor: str, id: UUID, *,
-              parameters: dict[str, Any] | None = None, auto_version: bool = False) -> AppSession:
+              parameters: dict[str, Any] | None = None, auto_version: bool = False,
+              token_id: UUID | None = None) -> AppSession:
         if not isinstance(app, str) or not app.strip() or len(app) > 255:
             raise ValidationError("app", "must be a non-empty name of at most 255 characters")
         if kind not in SESSION_KINDS:
@@ -91,11 +105,16 @@ class AppSession(Aggregate):
         check_parameters(parameters or {}, "parameters")
         params = json.loads(json.dumps(parameters or {}))  # plain lists and dicts only
         return cls(app, kind, params, actor, bool(auto_version or kind in AUTO_VERSION_KINDS),
-                   id=id)
+                   id=id, token_id=token_id)
 
     @property
     def finished(self) -> bool:
         return self.status != RUNNING
+
+    def projects(self) -> set[UUID]:
+        """The projects the session read or wrote (itself or through one of their versions):
+        who may see and change the session follows from them."""
+        return {p for n in (*self.inputs, *self.outputs) if (p := project_of(n)) is not None}
 
     def has_input(self, type: str, ref: str) -> bool:
         return any(n.type == type and n.ref == ref for n in self.inputs)

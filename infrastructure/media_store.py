@@ -1,5 +1,9 @@
 """The media store on a local directory: ``<root>/ab/cd/<sha256>``, written atomically.
 
+A stored image's link is the store reference ``annoledger:media:<sha256>``: it names the
+bytes, not a path of this machine, and survives a move of the root. (Links written before
+were the ``file://`` URI of the stored file; those still designate the store.)
+
 Bytes are streamed to a temporary file in the root while hashed, then renamed to their
 content address; a second upload of the same bytes finds the file and drops its copy.
 Only the image header is read (Pillow, lazily) to learn its width and height.
@@ -17,6 +21,7 @@ from typing import BinaryIO
 from PIL import Image, UnidentifiedImageError
 
 from domain.errors import ValidationError
+from domain.media_policy import store_reference
 from domain.values import MediaLink
 
 CHUNK = 1 << 20
@@ -52,7 +57,7 @@ class LocalMediaStore:
         except BaseException:
             tmp.unlink(missing_ok=True)
             raise
-        return MediaLink(final.as_uri(), sha, size, width, height)
+        return MediaLink(store_reference(sha), sha, size, width, height)
 
     def locate(self, sha256: str) -> Path | None:
         if not _SHA256.match(sha256):

@@ -15,6 +15,7 @@ deltas in int16 after a first point in int32.
 
 from __future__ import annotations
 
+import math
 from array import array
 from itertools import accumulate, chain
 from operator import sub
@@ -68,6 +69,8 @@ def _first_scale(flat: list[float]) -> int:
     """The smallest scale the first values need: later scales are tried only if needed."""
     start = 0
     for v in flat[:4]:
+        if not math.isfinite(v * _SCALES[-1]):  # beyond any scale: pack_ring keeps the ring
+            return len(_SCALES) - 1
         while start < len(_SCALES) - 1 and round(v * _SCALES[start]) / _SCALES[start] != v:
             start += 1
     return start

@@ -4,6 +4,11 @@ One :class:`Workflow` per application object (:func:`workflow_for`): it owns the
 tracked view, catches it up before each question (a pull: cheap when nothing is new,
 and correct on SQLite, which has no push subscriptions), and turns what users type
 (a project name, ``cats@2``, a session id, ``model_weight:s3://...``) into node ids.
+
+Every question takes ``only``: the project a caller limited to one may read (None: every
+project). Its graph is then the readable sub-graph (:mod:`projections.workflow_scope`),
+cut once per graph and kept while that graph is current, and every answer, including a
+node not found, comes from it.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ from uuid import UUID
 
 import networkx as nx
 
+from application.authorization import resolve_project_in
 from domain.errors import NotFoundError, ValidationError
 from domain.session import NODE_TYPES
 from projections import workflow_queries as q
 from projections.runner import catch_up
 from projections.workflow_graph import WorkflowView
 from projections.workflow_ids import KIND_OF_TYPE, node_id
+from projections.workflow_scope import readable_subgraph
 
 if TYPE_CHECKING:
     from application.app import AnnoLedger
@@ -64,14 +71,25 @@ class Workflow:
         self.app = app
         engine = app.recorder.engine  # type: ignore[attr-defined]
         self.view = WorkflowView(engine, app.name.lower())
+        self._scoped: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[UUID, nx.MultiDiGraph]] \
+            = weakref.WeakKeyDictionary()
 
     def refresh(self) -> int:
         """Apply what the log holds beyond the view's position; returns how many."""
         return catch_up(self.app, self.view)
 
-    def graph(self, as_of: str | float | datetime | None = None) -> nx.MultiDiGraph:
+    def graph(self, as_of: str | float | datetime | None = None,
+              only: UUID | None = None) -> nx.MultiDiGraph:
+        """The graph now (or then); with ``only``, the part a reader of that project sees."""
         self.refresh()
-        return self.view.graph(parse_time(as_of))
+        g = self.view.graph(parse_time(as_of))
+        if only is None:
+            return g
+        cuts = self._scoped.setdefault(g, {})
+        if only not in cuts:
+            wanted = str(only)
+            cuts[only] = readable_subgraph(g, lambda project: project == wanted)
+        return cuts[only]
 
     def rebuild(self) -> int:
         self.view.reset()
@@ -111,19 +129,19 @@ class Workflow:
     # -- questions -------------------------------------------------------------------------
 
     def upstream(self, ref: str, depth: int | None = None,
-                 as_of: str | float | None = None) -> nx.MultiDiGraph:
-        g = self.graph(as_of)
+                 as_of: str | float | None = None, only: UUID | None = None) -> nx.MultiDiGraph:
+        g = self.graph(as_of, only)
         return q.upstream(g, self.resolve(ref, g), depth)
 
-    def downstream(self, ref: str, depth: int | None = None,
-                   as_of: str | float | None = None) -> nx.MultiDiGraph:
-        g = self.graph(as_of)
+    def downstream(self, ref: str, depth: int | None = None, as_of: str | float | None = None,
+                   only: UUID | None = None) -> nx.MultiDiGraph:
+        g = self.graph(as_of, only)
         return q.downstream(g, self.resolve(ref, g), depth)
 
     def around(self, ref: str | None, direction: str = "both", depth: int | None = None,
-               as_of: str | float | None = None) -> nx.MultiDiGraph:
+               as_of: str | float | None = None, only: UUID | None = None) -> nx.MultiDiGraph:
         """The whole graph (no ref), or what is upstream, downstream or both of a node."""
-        g = self.graph(as_of)
+        g = self.graph(as_of, only)
         if ref is None:
             return g
         node = self.resolve(ref, g)
@@ -133,16 +151,16 @@ class Workflow:
             return q.downstream(g, node, depth)
         return nx.compose(q.upstream(g, node, depth), q.downstream(g, node, depth))
 
-    def trained_on(self, project: str, item: str,
-                   as_of: str | float | None = None) -> list[dict[str, Any]]:
+    def trained_on(self, project: str, item: str, as_of: str | float | None = None,
+                   only: UUID | None = None) -> list[dict[str, Any]]:
         """Model weights trained on a version of ``project`` that contained ``item``."""
-        project_id = self.app.resolve_project(project)
+        project_id = resolve_project_in(self.app, project, only)
         item_id = self._item(project_id, item)
-        return q.trained_on_item(self.graph(as_of), self.app, project_id, item_id)
+        return q.trained_on_item(self.graph(as_of, only), self.app, project_id, item_id)
 
-    def provenance(self, ref: str, depth: int | None = None,
-                   as_of: str | float | None = None) -> dict[str, Any]:
-        g = self.graph(as_of)
+    def provenance(self, ref: str, depth: int | None = None, as_of: str | float | None = None,
+                   only: UUID | None = None) -> dict[str, Any]:
+        g = self.graph(as_of, only)
         return q.provenance(g, self.resolve(ref, g), depth)
 
     def _item(self, project_id: UUID, ref: str) -> UUID:
@@ -154,3 +172,4 @@ class Workflow:
         if self.app.store.project_of(item_id) != project_id:
             raise NotFoundError("item", ref)
         return item_id
+

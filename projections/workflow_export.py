@@ -3,7 +3,8 @@
 JSON and GraphML come from networkx; GraphML holds scalars only, so nested attributes
 (a session's parameters) travel as JSON strings. Mermaid and DOT are written here:
 nodes get short stable names (``n0``, ``n1``... in node id order) with their full id
-kept in a tooltip or comment, since ids hold characters neither format accepts.
+kept in a tooltip or comment, since ids hold characters neither format accepts. Every
+piece of user text is escaped for its format (:mod:`projections.markup`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import networkx as nx
 
+from projections.markup import dot_text, mermaid_name, mermaid_text, xml_chars
 from projections.workflow_ids import kind_of
 from projections.workflow_queries import label
 
@@ -42,9 +44,11 @@ def to_json(g: nx.MultiDiGraph) -> str:
 def to_graphml(g: nx.MultiDiGraph) -> str:
     flat = nx.MultiDiGraph()
     for node, attrs in sorted(g.nodes(data=True)):
-        flat.add_node(node, label=label(g, node), **{k: _scalar(v) for k, v in attrs.items()})
+        flat.add_node(xml_chars(node), label=xml_chars(label(g, node)),
+                      **{k: _scalar(v) for k, v in attrs.items()})
     for u, v, k, attrs in sorted(g.edges(keys=True, data=True)):
-        flat.add_edge(u, v, key=k, **{a: _scalar(x) for a, x in attrs.items()})
+        flat.add_edge(xml_chars(u), xml_chars(v), key=k,
+                      **{a: _scalar(x) for a, x in attrs.items()})
     return "\n".join(nx.generate_graphml(flat)) + "\n"
 
 
@@ -52,19 +56,19 @@ def to_mermaid(g: nx.MultiDiGraph) -> str:
     names = _names(g)
     lines = ["flowchart LR"]
     for node in sorted(g.nodes):
-        text = _mermaid_text(label(g, node))
+        text = mermaid_text(label(g, node))
         a = g.nodes[node]
         if kind_of(node) == "session":
-            sub = _mermaid_text(f"{a.get('session_kind', '')} · {a.get('status', '')}")
+            sub = mermaid_text(f"{a.get('session_kind', '')} · {a.get('status', '')}")
             lines.append(f'    {names[node]}["{text}<br/>{sub}"]')
         elif kind_of(node) in ("project", "version", "dataset"):
             lines.append(f'    {names[node]}[("{text}")]')
         else:
             lines.append(f'    {names[node]}(["{text}"])')
     for u, v, k in sorted(g.edges(keys=True)):
-        lines.append(f"    {names[u]} -->|{_mermaid_text(k)}| {names[v]}")
+        lines.append(f"    {names[u]} -->|{mermaid_text(k)}| {names[v]}")
     for node in sorted(g.nodes):
-        lines.append(f"    class {names[node]} {kind_of(node)}")
+        lines.append(f"    class {names[node]} {mermaid_name(kind_of(node))}")
     return "\n".join(lines) + "\n"
 
 
@@ -73,16 +77,16 @@ def to_dot(g: nx.MultiDiGraph) -> str:
     lines = ["digraph workflow {", "  rankdir=LR;", '  node [fontname="Helvetica"];']
     for node in sorted(g.nodes):
         a = g.nodes[node]
-        text = label(g, node)
+        text = dot_text(label(g, node))
         if kind_of(node) == "session":
-            text += f"\\n{a.get('session_kind', '')} · {a.get('status', '')}"
+            text += "\\n" + dot_text(f"{a.get('session_kind', '')} · {a.get('status', '')}")
             shape = "box, style=rounded"
         else:
             shape = "cylinder" if kind_of(node) in ("project", "version", "dataset") else "note"
-        lines.append(f'  {names[node]} [label="{_dot(text)}", shape={shape}, '
-                     f'tooltip="{_dot(node)}"];')
+        lines.append(f'  {names[node]} [label="{text}", shape={shape}, '
+                     f'tooltip="{dot_text(node)}"];')
     for u, v, k in sorted(g.edges(keys=True)):
-        lines.append(f'  {names[u]} -> {names[v]} [label="{_dot(k)}"];')
+        lines.append(f'  {names[u]} -> {names[v]} [label="{dot_text(k)}"];')
     lines.append("}")
     return "\n".join(lines) + "\n"
 
@@ -101,14 +105,8 @@ def _names(g: nx.MultiDiGraph) -> dict[str, str]:
 def _scalar(value: Any) -> Any:
     if value is None:
         return ""
-    if isinstance(value, str | int | float | bool):
+    if isinstance(value, str):
+        return xml_chars(value)
+    if isinstance(value, int | float | bool):
         return value
-    return json.dumps(value, sort_keys=True)
-
-
-def _mermaid_text(text: str) -> str:
-    return text.replace('"', "#quot;").replace("|", "#124;").replace("\n", " ")
-
-
-def _dot(text: str) -> str:
-    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\\\\n", "\\n")
+    return xml_chars(json.dumps(value, sort_keys=True))

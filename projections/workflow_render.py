@@ -14,10 +14,9 @@ coloured by kind; edges are curves labelled ``input``, ``output``, ``version``,
 
 from __future__ import annotations
 
-from html import escape
-
 import networkx as nx
 
+from projections.markup import xml_text as escape
 from projections.workflow_ids import kind_of
 from projections.workflow_queries import label
 

@@ -6,6 +6,11 @@ turns into one Python ``int`` per row (bit ``width - 1 - x`` is pixel ``x``, mos
 first), so areas and overlaps are C-speed ``&`` and ``bit_count`` on big integers.
 
 A pixel is "on" when its gray value, palette index, any RGB channel or its alpha is non-zero.
+
+A few bytes can declare a huge mask (a 2,480-byte string may say 30000 x 30000), so the header
+is read first and checked against a pixel cap (:data:`DEFAULT_MAX_PIXELS`, set at start-up
+by :func:`set_max_pixels`); inflating then stops at what that header can need, so neither
+the PNG file nor its pixel data can inflate beyond the size the cap allows.
 """
 
 from __future__ import annotations
@@ -25,6 +30,13 @@ MAX_PNG_BYTES = 1 << 28
 """Largest PNG file accepted inside ``bitmap.data``."""
 MAX_PIXEL_BYTES = 1 << 30
 """Largest decoded pixel buffer :func:`decode_mask` agrees to inflate."""
+DEFAULT_MAX_PIXELS = 1 << 26
+"""Default cap on ``width * height`` (67,108,864 pixels, e.g. 8192 x 8192): a 1-bit mask that
+size decodes to 8 MiB of row bits, an 8-bit one to 64 MiB of pixel data."""
+PNG_SLACK = 1 << 20
+"""What a PNG file may hold besides its pixel stream (ancillary chunks, chunk headers)."""
+_CHUNK = 1 << 20
+_max_pixels = DEFAULT_MAX_PIXELS
 SIGNATURE = b"\x89PNG\r\n\x1a\n"
 _ALLOWED_DEPTHS = {0: (1, 2, 4, 8, 16), 2: (8, 16), 3: (1, 2, 4, 8), 4: (8, 16), 6: (8, 16)}
 _CHANNELS = {0: 1, 2: 3, 3: 1, 4: 2, 6: 4}
@@ -57,31 +69,86 @@ def _bad(message: str) -> GeometryError:
     return GeometryError(FIELD, message)
 
 
-def _inflate(compressed: bytes, limit: int) -> bytes | None:
-    """Whole zlib stream, or ``None`` if corrupt, truncated or over ``limit`` (zip bombs)."""
-    inflater = zlib.decompressobj()
-    try:
-        out = inflater.decompress(compressed, limit)
-    except zlib.error:
-        return None
-    return None if inflater.unconsumed_tail or not inflater.eof else out
+def max_pixels() -> int:
+    """The pixel cap in force (``width * height`` of one mask)."""
+    return _max_pixels
 
 
-def png_bytes(data: object) -> bytes:
-    """The PNG file inside Supervisely's ``bitmap.data`` (base64 of zlib of PNG)."""
+def set_max_pixels(limit: int) -> None:
+    """Set the pixel cap (the composition root does, from settings); forgets cached masks,
+    which were checked against the previous cap."""
+    global _max_pixels
+    if limit < 1:
+        raise ValueError(f"the bitmap pixel cap must be positive, got {limit}")
+    _max_pixels = limit
+    info_of.cache_clear()
+    decode_mask.cache_clear()
+
+
+def _compressed(data: object) -> bytes:
     if not isinstance(data, str) or not data:
         raise _bad("must be a non-empty base64 string")
     try:
-        png = _inflate(base64.b64decode(data, validate=True), MAX_PNG_BYTES)
+        return base64.b64decode(data, validate=True)
     except (binascii.Error, ValueError):
-        png = None
-    if png is None:
-        raise _bad("not a valid base64 zlib PNG")
-    return png
+        raise _bad("not a valid base64 zlib PNG") from None
 
 
-def read_info(png: bytes) -> PngInfo:
-    """Check the signature and IHDR chunk; cheap because no pixel is touched."""
+def _inflate(data: object, keep: bool, cap: int | None) -> tuple[PngInfo, bytes]:
+    """Inflate ``bitmap.data`` in bounded steps: the header first (checked against the pixel
+    cap), then no more than that header can need (zip bombs); the whole stream must be there.
+    Returns the header and, when ``keep``, the PNG file (else only its header bytes)."""
+    inflater = zlib.decompressobj()
+    try:
+        head = inflater.decompress(_compressed(data), 33)
+    except zlib.error:
+        raise _bad("not a valid base64 zlib PNG") from None
+    info = read_info(head, cap)
+    budget = min(MAX_PNG_BYTES, pixel_bytes(info) + pixel_bytes(info) // 64 + PNG_SLACK)
+    parts, total, tail = [head], len(head), inflater.unconsumed_tail
+    try:
+        while not inflater.eof:
+            chunk = inflater.decompress(tail, _CHUNK)
+            tail = inflater.unconsumed_tail
+            total += len(chunk)
+            if total > budget:
+                raise _bad(f"PNG file inflates beyond the {budget} bytes its "
+                           f"{info.width}x{info.height} header allows")
+            if keep:
+                parts.append(chunk)
+            if not chunk and not tail:
+                break
+    except zlib.error:
+        raise _bad("not a valid base64 zlib PNG") from None
+    if not inflater.eof:
+        raise _bad("not a valid base64 zlib PNG (truncated)")
+    return info, b"".join(parts)
+
+
+def png_bytes(data: object, *, cap: int | None = None) -> bytes:
+    """The PNG file inside Supervisely's ``bitmap.data`` (base64 of zlib of PNG), its header
+    checked against ``cap`` pixels (default: :func:`max_pixels`)."""
+    return _inflate(data, True, cap)[1]
+
+
+def check_png(data: object, *, cap: int | None = None) -> PngInfo:
+    """Check ``bitmap.data`` whole (header, pixel cap, complete zlib stream) while keeping
+    only its header in memory; the validation every stored bitmap goes through."""
+    return _inflate(data, False, cap)[0]
+
+
+def pixel_bytes(info: PngInfo) -> int:
+    """Size of the filtered pixel stream (IDAT, inflated) the header declares."""
+    bits_pp = info.bit_depth * _CHANNELS[info.color_type]
+    passes = _ADAM7 if info.interlaced else ((0, 0, 1, 1),)
+    sizes = [((info.width - x0 + dx - 1) // dx, (info.height - y0 + dy - 1) // dy)
+             for x0, y0, dx, dy in passes]
+    return sum(ph * (1 + (pw * bits_pp + 7) // 8) for pw, ph in sizes if pw > 0 and ph > 0)
+
+
+def read_info(png: bytes, cap: int | None = None) -> PngInfo:
+    """Check the signature and IHDR chunk, and ``width * height`` against ``cap`` (default:
+    :func:`max_pixels`); cheap because no pixel is touched."""
     if png[:8] != SIGNATURE:
         raise _bad("not a valid base64 zlib PNG (bad PNG signature)")
     if len(png) < 33 or png[8:16] != b"\x00\x00\x00\rIHDR":
@@ -95,13 +162,16 @@ def read_info(png: bytes) -> PngInfo:
         raise _bad(f"unsupported PNG color type {ctype} with bit depth {depth}")
     if comp != 0 or filt != 0 or interlace not in (0, 1):
         raise _bad("PNG uses an unknown compression, filter or interlace method")
+    limit = _max_pixels if cap is None else cap
+    if width * height > limit:
+        raise _bad(f"PNG of {width}x{height} pixels exceeds the limit of {limit} pixels")
     return PngInfo(width, height, depth, ctype, interlace == 1)
 
 
 @lru_cache(maxsize=256)
 def info_of(data: str) -> PngInfo:
     """Header of a ``bitmap.data`` string (cached: compare asks for sizes repeatedly)."""
-    return read_info(png_bytes(data))
+    return check_png(data)
 
 
 def _idat(png: bytes, expected: int) -> bytes:
@@ -209,15 +279,14 @@ def _row_bits(row: bytes, width: int, info: PngInfo) -> int:
 @lru_cache(maxsize=32)
 def decode_mask(data: str) -> Mask:
     """Decode a ``bitmap.data`` string into row bit sets (cached: compare meets a mask often)."""
-    png = png_bytes(data)
-    info = read_info(png)
+    info, png = _inflate(data, True, None)
     width, height = info.width, info.height
     bits_pp = info.bit_depth * _CHANNELS[info.color_type]
     bpp = max(1, bits_pp // 8)
     passes = _ADAM7 if info.interlaced else ((0, 0, 1, 1),)
     sizes = [((width - x0 + dx - 1) // dx, (height - y0 + dy - 1) // dy)
              for x0, y0, dx, dy in passes]
-    expected = sum(ph * (1 + (pw * bits_pp + 7) // 8) for pw, ph in sizes if pw and ph)
+    expected = pixel_bytes(info)
     if expected > MAX_PIXEL_BYTES:
         raise _bad(f"mask of {width}x{height} pixels is too large to measure")
     raw = _idat(png, expected)

@@ -13,7 +13,7 @@ from itertools import chain
 from typing import Any
 
 from domain.errors import GeometryError
-from domain.geometry.png import png_bytes, read_info
+from domain.geometry.png import check_png
 from domain.values import SHAPES
 
 Coords = list[list[Any]]
@@ -186,7 +186,7 @@ def _bitmap(geometry: Mapping[str, Any]) -> dict[str, Any]:
     data = _need(bitmap, "data", "bitmap.data")
     if not isinstance(data, str):
         raise GeometryError("bitmap.data", f"must be a base64 string, got {_kind(data)}")
-    read_info(png_bytes(data))
+    check_png(data)
     return {"bitmap": {"origin": origin, "data": data}}
 
 

@@ -1,4 +1,10 @@
-"""The application's :class:`FormatAdapters` port over the format modules."""
+"""The application's :class:`FormatAdapters` port over the format modules.
+
+Media links follow :class:`infrastructure.media_access.MediaAccess`: files read from this
+machine's folders (``uploaded=False``, the operator's CLI import) link local files that
+stay inside the folders read; uploaded files (``uploaded=True``) put their images into the
+media store and keep only allowed links. Exports link only files the access allows.
+"""
 
 from __future__ import annotations
 
@@ -8,14 +14,24 @@ from pathlib import Path
 from domain.errors import ValidationError
 from domain.state import ProjectState
 from infrastructure.formats.coco import read_coco
-from infrastructure.formats.supervisely import read_supervisely
+from infrastructure.formats.media_sources import (
+    MediaSource,
+    OperatorFolder,
+    UploadedFiles,
+    coco_files,
+)
+from infrastructure.formats.supervisely import read_supervisely_located
 from infrastructure.formats.supervisely_writer import write_supervisely
+from infrastructure.media_access import MediaAccess
 
 READERS = ("supervisely", "coco")
 WRITERS = ("supervisely",)
 
 
 class Formats:
+    def __init__(self, access: MediaAccess | None = None) -> None:
+        self.access = access or MediaAccess()
+
     def read(
         self,
         fmt: str,
@@ -23,22 +39,21 @@ class Formats:
         *,
         images: Path | None = None,
         progress: Callable[[int, int], None] | None = None,
+        uploaded: bool = False,
     ) -> tuple[ProjectState, Callable[[str], str]]:
         if fmt == "supervisely":
-            return read_supervisely(path, progress=progress), _supervisely_file
+            media: MediaSource = (UploadedFiles(path, self.access) if uploaded
+                                  else OperatorFolder((path,), access=self.access))
+            return read_supervisely_located(path, progress=progress, media=media)
         if fmt == "coco":
+            media = (UploadedFiles(path.parent, self.access) if uploaded
+                     else coco_files(self.access, path, images))
             return read_coco(
-                path, images_dir=images, progress=progress
+                path, images_dir=None if uploaded else images, progress=progress, media=media
             ), lambda item: f"{path.name}: image {item.rpartition('/')[2]}"
         raise ValidationError("format", f"unknown format '{fmt}'; expected one of {READERS}")
 
     def write(self, fmt: str, state: ProjectState, outdir: Path) -> None:
         if fmt != "supervisely":
             raise ValidationError("format", f"cannot export '{fmt}'; expected one of {WRITERS}")
-        write_supervisely(state, outdir)
-
-
-def _supervisely_file(item_path: str) -> str:
-    """``parent/child/a.jpg`` -> ``parent/datasets/child/ann/a.jpg.json``."""
-    *datasets, name = item_path.split("/")
-    return "/datasets/".join(datasets) + f"/ann/{name}.json"
+        write_supervisely(state, outdir, self.access.readable)

@@ -1,6 +1,11 @@
 """Read a COCO instances file (``categories``, ``images``, ``annotations``) into a ProjectState.
 
-One dataset named after the file's stem. Each annotation becomes one object keeping its
+Images go to the dataset named after the file's stem; a ``file_name`` with folders
+(``train/a.jpg``, ``a/b/c.jpg``) puts its item in a top-level dataset per first folder,
+nested per deeper one (``train`` holds ``a.jpg``; ``a`` -> ``b`` holds ``c.jpg``: see
+:mod:`infrastructure.formats.coco_folders`), and its pixels are looked for at that
+relative path under the images folder. ``..``, ``.``, absolute paths and empty parts
+are refused, naming the image's ``file_name``. Each annotation becomes one object keeping its
 id: a single polygon stays a polygon; several polygons (one object cut in parts) and RLE
 masks (compressed or not, crowd or not) become Supervisely bitmaps cropped to the mask;
 a bbox without segmentation becomes a rectangle. A category's shape is the one shape of
@@ -18,14 +23,16 @@ from typing import Any
 from application.loading import gc_paused
 from domain.errors import ValidationError
 from domain.state import ItemState, MetaState, ProjectState
-from domain.values import AnnotationObject, Dataset, MediaLink, ObjectClass
-from infrastructure.formats.files import file_media, is_int, load_json
+from domain.values import AnnotationObject, MediaLink, ObjectClass
+from infrastructure.formats.coco_folders import Folders
+from infrastructure.formats.files import is_int, load_json
 from infrastructure.formats.masks import (
     bitmap_geometry,
     crop_to_content,
     rasterize_polygons,
     rle_decode,
 )
+from infrastructure.formats.media_sources import MediaSource, coco_files
 
 Progress = Callable[[int, int], None]
 _NUMBER = frozenset((int, float))
@@ -37,20 +44,28 @@ def class_color(name: str) -> str:
 
 
 def read_coco(
-    path: Path, *, images_dir: Path | None = None, progress: Progress | None = None
+    path: Path, *, images_dir: Path | None = None, progress: Progress | None = None,
+    media: MediaSource | None = None,
 ) -> ProjectState:
-    """Read the COCO file at ``path``; pixels are looked for in ``images_dir``."""
+    """Read the COCO file at ``path``; pixels are looked for in ``images_dir``. ``media``
+    makes the items' media links (default: local files must stay inside ``images_dir``,
+    or the COCO file's folder when there is none)."""
+    source = media or coco_files(None, Path(path), images_dir)
     with gc_paused():
-        return _read(Path(path), images_dir, progress)
+        return _read(Path(path), images_dir, progress, source)
 
 
-def _read(path: Path, images_dir: Path | None, progress: Progress | None) -> ProjectState:
+def _read(
+    path: Path, images_dir: Path | None, progress: Progress | None, media: MediaSource
+) -> ProjectState:
     file = path.name
     data = load_json(path, file)
     if not isinstance(data, dict):
         raise ValidationError(file, "a COCO file is a JSON object")
     names = _categories(file, _list(file, data, "categories", required=True))
-    images = _images(file, _list(file, data, "images", required=True))
+    raw_images = _list(file, data, "images", required=True)
+    images = _images(file, raw_images)
+    entries = {img["id"]: i for i, img in enumerate(raw_images)}
     reader = _AnnotationReader(file, images)
     for i, ann in enumerate(_list(file, data, "annotations", required=False)):
         reader.read(i, ann, names)
@@ -64,18 +79,23 @@ def _read(path: Path, images_dir: Path | None, progress: Progress | None) -> Pro
             geometry["geometryType"] = geometry.pop("_kind")
         else:
             del geometry["_kind"]
-    meta = MetaState(path.stem, classes, {}, {1: Dataset(1, path.stem)})
-    state = ProjectState(meta)
-    for done, (image_id, (name, width, height, uri)) in enumerate(images.items(), 1):
-        state.items[(1, name)] = ItemState(
-            dataset_id=1,
-            name=name,
-            media=_media(images_dir, name, uri, width, height),
+    folders = Folders(path.stem)
+    items: dict[tuple[int, str], ItemState] = {}
+    for done, (image_id, (name, width, height, _)) in enumerate(images.items(), 1):
+        field = f"{file}:images[{entries[image_id]}].file_name"
+        dataset_id, leaf = folders.place(name, field)
+        if (dataset_id, leaf) in items:
+            raise ValidationError(field, f"{name!r} names the same item as another image")
+        items[(dataset_id, leaf)] = ItemState(
+            dataset_id=dataset_id,
+            name=leaf,
+            media=_media(media, images_dir, name, width, height,
+                         f"{file}:images[{entries[image_id]}]", raw_images[entries[image_id]]),
             objects=tuple(reader.by_image.get(image_id, ())),
         )
         if progress is not None:
             progress(done, len(images))
-    return state
+    return ProjectState(MetaState(path.stem, classes, {}, folders.used()), items)
 
 
 def _list(file: str, data: dict[str, Any], key: str, *, required: bool) -> list[Any]:
@@ -126,12 +146,19 @@ def _images(file: str, entries: list[Any]) -> dict[int, tuple[str, int, int, str
     return images
 
 
-def _media(images_dir: Path | None, name: str, uri: str, width: int, height: int) -> MediaLink:
-    if images_dir is not None:
+def _media(media: MediaSource, images_dir: Path | None, name: str, width: int, height: int,
+           where: str, raw: dict[str, Any]) -> MediaLink:
+    """The image file in ``images_dir``, else its ``coco_url`` or ``flickr_url``, else its
+    name; ``where`` names the image's entry (``instances.json:images[3]``)."""
+    if images_dir is not None and not Path(name).is_absolute() and ".." not in Path(name).parts:
         candidate = Path(images_dir) / name
-        if not Path(name).is_absolute() and ".." not in Path(name).parts and candidate.is_file():
-            return file_media(candidate, width, height)
-    return MediaLink(uri, "", 0, width, height)
+        found = media.pixels(candidate, candidate.as_posix(), width, height)
+        if found is not None:
+            return found
+    for key in ("coco_url", "flickr_url"):
+        if raw.get(key):
+            return media.link(str(raw[key]), "", 0, width, height, f"{where}.{key}")
+    return media.name(name, width, height, f"{where}.file_name")
 
 
 class _AnnotationReader:

@@ -1,9 +1,15 @@
 """Read a Supervisely images project (``meta.json`` + dataset folders) into a ProjectState.
 
-The reader only converts: geometries are kept exactly as the format gives them and are
+The reader only converts: geometries are kept as the format gives them and are
 validated by the application. An object's shape is its class's shape, except for classes
 of shape ``any``, whose objects carry their own shape as ``geometry["geometryType"]``
-(the object's ``geometryType``, or the shape detected from its geometry keys).
+(the object's ``geometryType``, or the shape detected from its geometry keys). An object
+keeps only its shape's geometry keys: older projects also carry the other shapes' keys,
+``null`` or empty.
+
+Both layouts Supervisely has written are read, file by file: ``ann/<image name>.json``,
+and the older ``ann/<image stem>.json`` beside ``img/<stem>.<ext>``, whose tags may be
+bare tag names and whose objects have no ids (the import gives them fresh ones).
 Every refusal is a ValidationError whose field is ``"<file relative to root>:<json path>"``.
 """
 
@@ -17,6 +23,7 @@ from typing import Any
 
 from application.loading import gc_paused
 from domain.errors import ValidationError
+from domain.geometry.validate import GEOMETRY_KEYS as SHAPE_KEYS
 from domain.geometry.validate import detect_shape
 from domain.state import ItemState, MetaState, ProjectState
 from domain.values import (
@@ -25,7 +32,8 @@ from domain.values import (
     MediaLink,
     Tag,
 )
-from infrastructure.formats.files import file_media, is_int, load_json
+from infrastructure.formats.files import is_int, load_json
+from infrastructure.formats.media_sources import MediaSource, OperatorFolder
 from infrastructure.formats.supervisely_meta import field_error, list_at, read_meta, text_at
 
 GEOMETRY_KEYS: tuple[str, ...] = (
@@ -45,18 +53,33 @@ MEDIA_KEY = "annoledger_media"
 _NOT_DATASET_DIRS = frozenset({"ann", "img", "meta", "img_info"})
 
 Progress = Callable[[int, int], None]
+Locate = Callable[[str], str]
 
 
-def read_supervisely(root: Path, *, progress: Progress | None = None) -> ProjectState:
+def read_supervisely(
+    root: Path, *, progress: Progress | None = None, media: MediaSource | None = None
+) -> ProjectState:
     """Read the Supervisely project at ``root``; its name is the folder's name."""
+    return read_supervisely_located(root, progress=progress, media=media)[0]
+
+
+def read_supervisely_located(
+    root: Path, *, progress: Progress | None = None, media: MediaSource | None = None
+) -> tuple[ProjectState, Locate]:
+    """The project at ``root``, and what turns an item's ``dataset/name`` into its
+    annotation file, so that a later refusal names the file the user has. ``media`` makes
+    the items' media links (default: local files that stay inside ``root``)."""
     with gc_paused():
-        return _read(Path(root), progress)
+        state, sources = _read(Path(root), progress, media or OperatorFolder((Path(root),)))
+    return state, lambda path: sources.get(path, path)
 
 
-def _read(root: Path, progress: Progress | None) -> ProjectState:
+def _read(
+    root: Path, progress: Progress | None, media: MediaSource
+) -> tuple[ProjectState, dict[str, str]]:
     if not root.is_dir():
         raise ValidationError(str(root), "not a directory")
-    if not (root / "meta.json").is_file():
+    if not (root / "meta.json").exists():
         raise ValidationError("meta.json", f"missing: {root} is not a Supervisely project")
     classes, tag_metas = read_meta(load_json(root / "meta.json", "meta.json"))
     datasets, dirs = _find_datasets(root)
@@ -65,16 +88,20 @@ def _read(root: Path, progress: Progress | None) -> ProjectState:
         (ds_id, dirs[ds_id], ann)
         for ds_id in sorted(dirs)
         for ann in sorted((dirs[ds_id] / "ann").iterdir())
-        if ann.name.endswith(".json") and ann.is_file()
+        if ann.name.endswith(".json")  # any kind of file: load_json reads regular ones only
     ]
-    reader = _ItemReader(root, meta)
+    reader = _ItemReader(root, meta, media)
     state = ProjectState(meta)
+    sources: dict[str, str] = {}
     for done, (ds_id, ds_dir, ann_path) in enumerate(jobs, 1):
         item = reader.read(ds_id, ds_dir, ann_path)
         state.items[(ds_id, item.name)] = item
+        sources[f"{meta.dataset_path(ds_id)}/{item.name}"] = (
+            ann_path.relative_to(root).as_posix()
+        )
         if progress is not None:
             progress(done, len(jobs))
-    return state
+    return state, sources
 
 
 def _find_datasets(root: Path) -> tuple[dict[int, Dataset], dict[int, Path]]:
@@ -108,18 +135,21 @@ def _find_datasets(root: Path) -> tuple[dict[int, Dataset], dict[int, Path]]:
 class _ItemReader:
     """Reads ``ann/<item>.json`` files against a project's meta."""
 
-    def __init__(self, root: Path, meta: MetaState) -> None:
+    def __init__(self, root: Path, meta: MetaState, media: MediaSource) -> None:
         self.root = root
+        self.media = media
         self.meta = meta
         self.class_by_title = {c.title: c for c in meta.classes.values()}
         self.tag_by_name = {t.name: t for t in meta.tag_metas.values()}
         self.seen: dict[tuple[int, str], str] = {}
+        self.images: dict[int, tuple[frozenset[str], dict[str, list[str]]]] = {}
 
     def read(self, ds_id: int, ds_dir: Path, ann_path: Path) -> ItemState:
         file = ann_path.relative_to(self.root).as_posix()
         name = ann_path.name[: -len(".json")]
         if not name:
             raise ValidationError(file, "an annotation file needs an item name before .json")
+        name = self._item_name(ds_id, ds_dir, name, file)
         other = self.seen.setdefault((ds_id, unicodedata.normalize("NFC", name)), file)
         if other != file:
             raise ValidationError(file, f"duplicate item name {name!r} (also {other})")
@@ -146,10 +176,28 @@ class _ItemReader:
             description=text_at(data, "description", file, ""),
         )
 
+    def _item_name(self, ds_id: int, ds_dir: Path, base: str, file: str) -> str:
+        """The image ``ann/<base>.json`` annotates: ``img/<base>``, or else the one image
+        whose stem is ``base`` (the older layout), or else ``base`` when there is none."""
+        if ds_id not in self.images:
+            self.images[ds_id] = _image_index(ds_dir / "img")
+        names, by_stem = self.images[ds_id]
+        if base in names:
+            return base
+        found = by_stem.get(unicodedata.normalize("NFC", base), [])
+        if len(found) > 1:
+            raise ValidationError(
+                file,
+                f"{len(found)} images have the name stem {base!r} ({', '.join(sorted(found))}):"
+                " name the annotation file after its image, as <image name>.json",
+            )
+        return found[0] if found else base
+
     def _media(self, ds_dir: Path, name: str, width: int, height: int) -> MediaLink:
         pixels = ds_dir / "img" / name
-        if pixels.is_file():
-            return file_media(pixels, width, height)
+        found = self.media.pixels(pixels, pixels.relative_to(self.root).as_posix(), width, height)
+        if found is not None:
+            return found
         meta_path = ds_dir / "meta" / f"{name}.json"
         if meta_path.is_file():
             file = meta_path.relative_to(self.root).as_posix()
@@ -165,8 +213,8 @@ class _ItemReader:
                     raise field_error(
                         file, MEDIA_KEY, "needs a uri and a non-negative integer size"
                     )
-                return MediaLink(uri, sha, size, width, height)
-        return MediaLink(name, "", 0, width, height)
+                return self.media.link(uri, sha, size, width, height, f"{file}:{MEDIA_KEY}.uri")
+        return self.media.name(name, width, height, name)
 
     def _object(self, file: str, field: str, obj: Any) -> AnnotationObject:
         if not isinstance(obj, dict):
@@ -178,7 +226,7 @@ class _ItemReader:
         cls = self.class_by_title.get(title) if isinstance(title, str) else None
         if cls is None:
             raise field_error(file, f"{field}.classTitle", f"unknown class {title!r}")
-        geometry = {key: obj[key] for key in GEOMETRY_KEYS if key in obj}
+        geometry = {key: obj[key] for key in GEOMETRY_KEYS if obj.get(key) is not None}
         declared = obj.get("geometryType")
         if declared is not None and not isinstance(declared, str):
             raise field_error(file, f"{field}.geometryType", "must be a string")
@@ -186,13 +234,17 @@ class _ItemReader:
             shape = declared or detect_shape(geometry)
             if not shape:
                 raise field_error(file, f"{field}.geometryType", "missing, and not detectable")
-            geometry["geometryType"] = shape
         elif declared and declared != cls.shape:
             raise field_error(
                 file,
                 f"{field}.geometryType",
                 f"{declared!r} contradicts class {cls.title!r} of shape {cls.shape!r}",
             )
+        else:
+            shape = cls.shape
+        geometry = _shape_keys(shape, geometry)
+        if cls.shape == "any":
+            geometry["geometryType"] = shape
         object_id = obj.get("id", 0)
         if not is_int(object_id):
             raise field_error(file, f"{field}.id", "must be an integer")
@@ -212,8 +264,10 @@ class _ItemReader:
         prefix = f"{field}.tags" if field else "tags"
         for i, raw in enumerate(list_at(owner, "tags", file, field)):
             where = f"{prefix}[{i}]"
-            if not isinstance(raw, dict):
-                raise field_error(file, where, "must be a JSON object")
+            if isinstance(raw, str):
+                raw = {"name": raw}
+            elif not isinstance(raw, dict):
+                raise field_error(file, where, "must be a tag name or a JSON object")
             name = raw.get("name")
             if name is None and is_int(raw.get("tagId")):
                 found = self.meta.tag_metas.get(raw["tagId"])
@@ -236,3 +290,29 @@ class _ItemReader:
                 )
             )
         return tuple(tags)
+
+
+def _image_index(img_dir: Path) -> tuple[frozenset[str], dict[str, list[str]]]:
+    """The file names in a dataset's ``img/``, and those names by their NFC stem."""
+    names: set[str] = set()
+    by_stem: dict[str, list[str]] = {}
+    if img_dir.is_dir():
+        with os.scandir(img_dir) as entries:
+            for entry in entries:
+                if entry.is_file() or entry.is_symlink():
+                    names.add(entry.name)
+                    stem, dot, _ = entry.name.rpartition(".")
+                    if dot and stem:
+                        by_stem.setdefault(unicodedata.normalize("NFC", stem), []).append(
+                            entry.name
+                        )
+    return frozenset(names), by_stem
+
+
+def _shape_keys(shape: str, geometry: dict[str, Any]) -> dict[str, Any]:
+    """Only the keys a shape is made of; an unknown shape keeps all, for the domain to
+    refuse it."""
+    keys = SHAPE_KEYS.get(shape)
+    if keys is None:
+        return geometry
+    return {key: value for key, value in geometry.items() if key in keys}

@@ -1,6 +1,9 @@
 """Supervisely's ``meta.json``: classes and tag metas, plus JSON helpers of the reader.
 
-Every refusal is a ValidationError whose field is ``"<file>:<json path>"``.
+Older projects list tag metas in ``tags_images`` and ``tags_objects`` instead of
+``tags``, as objects or as bare names (a name is a tag without a value); a name listed in
+both is one tag meta. Like Supervisely's own SDK, such tag metas apply to images and
+objects alike. Every refusal is a ValidationError whose field is ``"<file>:<json path>"``.
 """
 
 from __future__ import annotations
@@ -41,15 +44,18 @@ def list_at(data: dict[str, Any], key: str, file: str, field: str = "") -> list[
     return value
 
 
-def _assign_ids(entries: list[dict[str, Any]], kind: str) -> list[int]:
+def _assign_ids(
+    entries: list[dict[str, Any]], kind: str, fields: list[str] | None = None
+) -> list[int]:
     """Ids as given, and 1.. (skipping taken ones) for entries that have none."""
     taken: set[int] = set()
     for i, entry in enumerate(entries):
         if "id" in entry:
+            field = fields[i] if fields else f"{kind}[{i}]"
             if not is_int(entry["id"]):
-                raise field_error("meta.json", f"{kind}[{i}].id", "must be an integer")
+                raise field_error("meta.json", f"{field}.id", "must be an integer")
             if entry["id"] in taken:
-                raise field_error("meta.json", f"{kind}[{i}].id", f"duplicate id {entry['id']}")
+                raise field_error("meta.json", f"{field}.id", f"duplicate id {entry['id']}")
             taken.add(entry["id"])
     ids: list[int] = []
     fresh = 1
@@ -95,12 +101,45 @@ def _read_classes(meta_json: dict[str, Any]) -> dict[int, ObjectClass]:
     return classes
 
 
+LEGACY_TAG_LISTS = ("tags_images", "tags_objects")
+"""Keys under which older projects list the tag metas of images and of objects."""
+
+
+def _tag_entries(meta_json: dict[str, Any]) -> tuple[list[dict[str, Any]], list[str]]:
+    """The tag meta entries of ``tags``, or else of the older lists, with their fields."""
+    if list_at(meta_json, "tags", "meta.json"):
+        for key in LEGACY_TAG_LISTS:
+            if list_at(meta_json, key, "meta.json"):
+                raise field_error("meta.json", key, "cannot be combined with 'tags': use one")
+        entries = _objects_list(meta_json, "tags")
+        return entries, [f"tags[{i}]" for i in range(len(entries))]
+    merged: dict[str, tuple[dict[str, Any], str]] = {}
+    for key in LEGACY_TAG_LISTS:
+        for i, raw in enumerate(list_at(meta_json, key, "meta.json")):
+            field = f"{key}[{i}]"
+            entry = {"name": raw} if isinstance(raw, str) else raw
+            if not isinstance(entry, dict):
+                raise field_error("meta.json", field, "must be a tag name or a JSON object")
+            name = text_at(entry, "name", "meta.json", field)
+            first = merged.setdefault(name, (entry, field))
+            if first[1] != field and _definition(first[0]) != _definition(entry):
+                raise field_error(
+                    "meta.json", field, f"tag {name!r} differs from its entry {first[1]}"
+                )
+    return [entry for entry, _ in merged.values()], [field for _, field in merged.values()]
+
+
+def _definition(entry: dict[str, Any]) -> tuple[Any, ...]:
+    """What makes two listings of one tag meta the same tag meta."""
+    return entry.get("value_type") or "none", entry.get("values") or [], entry.get("id")
+
+
 def _read_tag_metas(meta_json: dict[str, Any]) -> dict[int, TagMeta]:
-    entries = _objects_list(meta_json, "tags")
+    entries, fields = _tag_entries(meta_json)
     metas: dict[int, TagMeta] = {}
     names: set[str] = set()
-    for i, (tid, entry) in enumerate(zip(_assign_ids(entries, "tags"), entries, strict=True)):
-        field = f"tags[{i}]"
+    ids = _assign_ids(entries, "tags", fields)
+    for tid, entry, field in zip(ids, entries, fields, strict=True):
         name = text_at(entry, "name", "meta.json", field)
         if not name:
             raise field_error("meta.json", f"{field}.name", "missing")

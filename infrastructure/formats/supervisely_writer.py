@@ -2,8 +2,10 @@
 
 Layout: ``meta.json``; per dataset (a nested one under ``<parent>/datasets/<child>/``)
 ``ann/<item>.json``, ``meta/<item>.json`` (``{"annoledger_media": {...}}``, the item's
-media link) and ``img/<item>``, a symlink to the media file when its URI is a ``file://``
-path that exists: media are linked, never copied. Objects of ``any`` classes carry their
+media link) and ``img/<item>``, a symlink to the media file when ``readable`` allows one
+for the link (the media store, a configured media root: see
+``infrastructure.media_access``): media are linked, never copied, and any other link is
+written as its URI only, never read. Objects of ``any`` classes carry their
 shape in ``geometry["geometryType"]``; it becomes the object's ``geometryType``.
 """
 
@@ -11,18 +13,23 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from application.annotation_json import annotation_json
 from domain.errors import ValidationError
 from domain.state import ItemState, MetaState, ProjectState
-from infrastructure.formats.files import local_path
+from domain.values import MediaLink
 from infrastructure.formats.supervisely import MEDIA_KEY
 
+Readable = Callable[[MediaLink], Path | None]
+"""The file whose bytes an export may link for a media link, or None."""
 
-def write_supervisely(state: ProjectState, outdir: Path) -> None:
-    """Write ``state`` into ``outdir``, which must not exist or be empty."""
+
+def write_supervisely(state: ProjectState, outdir: Path, readable: Readable | None = None) -> None:
+    """Write ``state`` into ``outdir``, which must not exist or be empty; ``img/`` links
+    only the files ``readable`` names (none without it)."""
     outdir = Path(outdir)
     if outdir.exists() and (not outdir.is_dir() or any(outdir.iterdir())):
         raise ValidationError("outdir", f"{outdir} exists and is not an empty directory")
@@ -56,8 +63,8 @@ def write_supervisely(state: ProjectState, outdir: Path) -> None:
             "height": media.height,
         }
         _dump(ds_dir / "meta" / f"{item.name}.json", {MEDIA_KEY: link})
-        source = local_path(media.uri)
-        if source is not None and source.is_file():
+        source = readable(media) if readable is not None else None
+        if source is not None:
             os.symlink(source, ds_dir / "img" / item.name)
 
 

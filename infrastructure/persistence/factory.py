@@ -19,6 +19,7 @@ from infrastructure.persistence.recorders import (
     SqlApplicationRecorder,
     SqlProcessRecorder,
     SqlTrackingRecorder,
+    ensure_name_index,
 )
 from infrastructure.persistence.schema import Tables, build_tables
 from infrastructure.persistence.store import LedgerQueries
@@ -62,6 +63,7 @@ class Factory(InfrastructureFactory[TrackingRecorder]):
         self.tables: Tables = build_tables(prefix)
         if strtobool(self.env.get(self.CREATE_TABLE, "y")):
             create_tables(self.engine, self.tables.metadata)
+            ensure_name_index(self.engine, self.tables)
 
     def aggregate_recorder(self, purpose: str = "events") -> SqlAggregateRecorder:
         return SqlAggregateRecorder(self.engine, self.tables)

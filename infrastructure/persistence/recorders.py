@@ -8,6 +8,7 @@ catalog: see :mod:`application.ports`.
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -29,11 +30,13 @@ from sqlalchemy import Connection, Engine
 from sqlalchemy import exc as sa_exc
 
 from application.ports import SYSTEM_PROJECT, ProjectWrite
-from domain.errors import StaleVersionError
+from domain.errors import DuplicateNameError, StaleVersionError
 from infrastructure.integrity import GENESIS, link
-from infrastructure.persistence.catalog import apply_catalog
+from infrastructure.persistence.catalog import CatalogDelta, apply_catalog
 from infrastructure.persistence.engine import create_tables, reading, writing
-from infrastructure.persistence.schema import Tables
+from infrastructure.persistence.schema import Tables, project_name_index
+
+log = logging.getLogger(__name__)
 
 
 class SqlRecorder:
@@ -43,6 +46,32 @@ class SqlRecorder:
 
     def create_table(self) -> None:
         create_tables(self.engine, self.tables.metadata)
+        ensure_name_index(self.engine, self.tables)
+
+
+def ensure_name_index(engine: Engine, tables: Tables) -> None:
+    """Create the unique index on project names in a database whose tables predate it.
+
+    A database in which two projects already share a name (possible before the index
+    existed) keeps working without it, and says which names to rename: the index is
+    created at the next start after that.
+    """
+    index = _name_index(tables)
+    try:
+        with writing(engine) as conn:
+            index.create(conn, checkfirst=True)
+    except sa_exc.IntegrityError:
+        t = tables.projects
+        with reading(engine) as conn:
+            shared = conn.execute(sa.select(t.c.name).where(t.c.name != "").group_by(
+                t.c.name).having(sa.func.count() > 1)).scalars().all()
+        log.warning("project names are not unique, so %s cannot be created: rename the "
+                    "projects named %s", index.name, ", ".join(repr(n) for n in shared))
+
+
+def _name_index(tables: Tables) -> sa.Index:
+    wanted = project_name_index(tables.events.name.removesuffix("_events"))
+    return next(i for i in tables.projects.indexes if i.name == wanted)
 
 
 class SqlAggregateRecorder(SqlRecorder, AggregateRecorder):
@@ -147,8 +176,22 @@ class SqlApplicationRecorder(SqlRecorder, ApplicationRecorder):
             values["meta_hash"] = f"{write.meta_hash:064x}"
         if write.name is not None:
             values["name"] = write.name
+        try:
+            self._write_head(conn, head, write, values, counts, bool(rows))
+        except sa_exc.IntegrityError as exc:
+            reason = str(exc.orig)
+            if write.name and (str(_name_index(t).name) in reason
+                               or f"{t.projects.name}.name" in reason):
+                raise DuplicateNameError(f"a project named '{write.name}' exists") from exc
+            raise
+        return ids
+
+    def _write_head(self, conn: Connection, head: Any, write: ProjectWrite,
+                    values: dict[str, Any], counts: CatalogDelta, wrote: bool) -> None:
+        """Insert or update the project's head row; its name is unique among live ones."""
+        t = self.tables
         if head is None:
-            if rows or write.items or write.meta_hash is not None:
+            if wrote or write.items or write.meta_hash is not None:
                 values.setdefault("meta_hash", "0" * 64)
                 values.setdefault("name", "")
                 conn.execute(t.projects.insert().values(
@@ -160,7 +203,6 @@ class SqlApplicationRecorder(SqlRecorder, ApplicationRecorder):
             values["objects"] = head.objects + counts.objects
             conn.execute(t.projects.update().where(
                 t.projects.c.project_id == write.project_id).values(**values))
-        return ids
 
     def select_events(
         self, originator_id: UUID | str, *, gt: int | None = None, lte: int | None = None,

@@ -33,6 +33,13 @@ class Tables:
     tracking: Table
 
 
+def project_name_index(prefix: str) -> str:
+    """The unique index on live project names (the head rows of events that belong to no
+    project carry an empty name and are left out). It makes a name taken by a concurrent
+    writer fail that writer's whole transaction, which no check before it can."""
+    return f"{prefix}_project_name"
+
+
 def build_tables(prefix: str) -> Tables:
     md = MetaData()
     events = Table(
@@ -70,6 +77,9 @@ def build_tables(prefix: str) -> Tables:
         Column("items", BigInteger, nullable=False),
         Column("objects", BigInteger, nullable=False),
     )
+    live_name = projects.c.name != ""
+    Index(project_name_index(prefix), projects.c.name, unique=True,
+          sqlite_where=live_name, postgresql_where=live_name)
     items = Table(
         f"{prefix}_items", md,
         Column("item_id", Uuid, primary_key=True),

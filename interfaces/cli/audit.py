@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import sys
 from typing import Annotated
 from uuid import UUID
@@ -12,6 +11,7 @@ from rich.table import Table
 
 from application.audit_commands import AuditFilter, AuditRow, parse_time
 from domain.errors import ValidationError
+from interfaces import csv_cells
 from interfaces.cli.runtime import Runtime, out_console, print_json, progress_bar, runtime
 
 COLUMNS = ("time", "actor", "type", "target_kind", "target_id", "project_id", "position",
@@ -74,11 +74,9 @@ def audit(
 
 
 def write_csv(rows: list[AuditRow]) -> None:
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(COLUMNS)
-    for r in rows:
-        data = r.as_json()
-        writer.writerow(["" if data[c] is None else data[c] for c in COLUMNS])
+    """The rows as CSV on stdout, formula-like text defused (:mod:`interfaces.csv_cells`)."""
+    data = (r.as_json() for r in rows)
+    csv_cells.write_csv(sys.stdout, COLUMNS, ([d[c] for c in COLUMNS] for d in data))
 
 
 def _table(rt: Runtime, rows: list[AuditRow]) -> None:

@@ -2,8 +2,11 @@
 may do on which project, and the version a change expects (``If-Match``).
 
 Checks run in this order: a valid token (401), the role's permission (403), the
-project exists (404; 403 for a token limited to another project), the token's project
-scope (403). Nothing is read or written for a request that fails them.
+project exists among those the token may read (404). A token limited to one project gets
+the same 404 for every other project, existing or not, so it cannot learn which exist.
+Nothing is read or written for a request that fails them. Rules that depend on what a
+use case does (a version created through a session...) are the application's
+(:mod:`application.authorization`); routes pass it the principal.
 """
 
 from __future__ import annotations
@@ -16,10 +19,9 @@ from uuid import UUID
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from application import authorization
 from application.app import AnnoLedger
-from application.ports import SYSTEM_PROJECT
 from application.token_commands import Principal
-from domain.errors import NotFoundError
 from domain.token import ADMIN, ANNOTATE, MANAGE, READ
 from domain.values import Context
 from interfaces.http.errors import Problem
@@ -72,15 +74,9 @@ class Access:
         return self.project
 
 
-def resolve_project(ledger: AnnoLedger, ref: str) -> UUID:
-    """A project by id (one lookup) or by unique name."""
-    try:
-        project_id = UUID(ref)
-    except ValueError:
-        return ledger.resolve_project(ref)
-    if project_id == SYSTEM_PROJECT or ledger.store.head(project_id) is None:
-        raise NotFoundError("project", ref)
-    return project_id
+def resolve_project(ledger: AnnoLedger, ref: str, by: Principal | None = None) -> UUID:
+    """A project by id (one lookup) or by unique name, among those ``by`` may read."""
+    return authorization.resolve_project(ledger, ref, by)
 
 
 def _forbid(principal: Principal, detail: str) -> Problem:
@@ -99,15 +95,7 @@ def project_access(permission: str) -> Callable[..., Access]:
         project: Annotated[str, Path(max_length=255, description="Project id or unique name")],
     ) -> Access:
         _require(principal, permission)
-        try:
-            project_id = resolve_project(ledger, project)
-        except NotFoundError:
-            if principal.project_id is not None:
-                raise _forbid(principal, "the token is limited to another project") from None
-            raise
-        if not principal.covers(project_id):
-            raise _forbid(principal, "the token is limited to another project")
-        return Access(ledger, principal, project_id)
+        return Access(ledger, principal, resolve_project(ledger, project, principal))
 
     return dependency
 

@@ -5,8 +5,11 @@
     ConflictError, DuplicateNameError           409
     NoChangesError                              409  (``latest_version``)
     StaleVersionError                           412  (``etag``: the current one)
-    no valid bearer token                       401;  a role or project not covered: 403
+    no valid bearer token                       401;  a role not covered: 403 (a project
+                                                outside a token's scope: 404, as missing)
+    ForbiddenError (a right the use case needs) 403  (``needs``)
     a change without If-Match                   428;  a body over the limit: 413
+    a JSON body nested too deep                 400  (``field``: body, ``max_depth``)
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from domain.errors import (
     AnnoledgerError,
     ConflictError,
+    ForbiddenError,
     NoChangesError,
     NotFoundError,
     StaleVersionError,
@@ -70,6 +74,8 @@ def domain_problem(request: Request, exc: AnnoledgerError) -> JSONResponse:
                        errors=[{"field": exc.field, "message": exc.message}])
     if isinstance(exc, NotFoundError):
         return problem(request, 404, str(exc), slug="not-found", kind=exc.kind, id=str(exc.ref))
+    if isinstance(exc, ForbiddenError):
+        return problem(request, 403, str(exc), slug="forbidden", needs=exc.needs or None)
     if isinstance(exc, NoChangesError):
         return problem(request, 409, str(exc), slug="no-changes", latest_version=exc.latest,
                        digest=exc.digest)

@@ -1,12 +1,18 @@
 """Project files over HTTP: a Supervisely export as a zip, an uploaded zip unpacked safely.
 
 Unpacking refuses absolute paths, ``..``, links, too many entries and too many bytes
-(zip bombs), naming the offending entry.
+(zip bombs), naming the offending entry. Uploaded images go into the media store (the
+unpacked folder is deleted after the request). The export zip includes an image only when
+its link's file is allowed again as it is written (the media store, a media root; never
+a symlink out of them), opened without following a last link.
 """
 
 from __future__ import annotations
 
+import errno
+import os
 import shutil
+import stat
 import tempfile
 import zipfile
 from collections.abc import Callable
@@ -21,6 +27,8 @@ from domain.values import Context
 
 MAX_ENTRIES = 100_000
 MAX_UNPACKED = 2 << 30
+CHUNK = 1 << 20
+LABEL_BYTES = 200
 
 
 def export_zip(ledger: AnnoLedger, project_id: UUID, ref: int | str,
@@ -29,21 +37,55 @@ def export_zip(ledger: AnnoLedger, project_id: UUID, ref: int | str,
     workdir = Path(tempfile.mkdtemp(prefix="annoledger-export-"))
     cleanup = lambda: shutil.rmtree(workdir, ignore_errors=True)  # noqa: E731
     try:
-        name = ledger.project_view(project_id).name
-        label = f"{name}-v{ref}" if ref != "current" else name
-        root = workdir / label
+        label = export_label(ledger.project_view(project_id).name, ref)
+        root = workdir / "project"  # a fixed name: the label only names what the zip holds
         ledger.export_files("supervisely", project_id, root, ref)
         archive = workdir / f"{label}.zip"
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(root.rglob("*")):
-                if path.is_symlink() and not media:
-                    continue
-                if path.is_file():
-                    zf.write(path, (Path(label) / path.relative_to(root)).as_posix())
+                arcname = (Path(label) / path.relative_to(root)).as_posix()
+                if path.is_symlink():
+                    if media:
+                        _write_media(ledger, zf, path, arcname)
+                elif path.is_file():
+                    zf.write(path, arcname)
         return archive, cleanup
+    except OSError as exc:
+        cleanup()
+        if exc.errno != errno.ENAMETOOLONG:
+            raise
+        where = Path(str(exc.filename or "")).name or "name"
+        raise ValidationError(where, "too long for a file name in the export") from None
     except BaseException:
         cleanup()
         raise
+
+
+def export_label(name: str, ref: int | str) -> str:
+    """The export's folder and zip name: the project's name (cut to ``LABEL_BYTES`` bytes of
+    UTF-8, path separators replaced) and the version, so that any valid project name makes a
+    file name the file system accepts (at most 255 bytes, ``.zip`` included)."""
+    safe = "".join("_" if c in "/\\\x00" else c for c in name).strip() or "project"
+    if safe in (".", ".."):
+        safe = "project"
+    cut = safe.encode()[:LABEL_BYTES].decode(errors="ignore")
+    return f"{cut}-v{ref}" if ref != "current" else cut
+
+
+def _write_media(ledger: AnnoLedger, zf: zipfile.ZipFile, link: Path, arcname: str) -> None:
+    """Add the file ``link`` points to, if an export may read it; else leave it out."""
+    target = ledger.exportable(link)
+    if target is None:
+        return
+    try:
+        fd = os.open(target, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return
+    with os.fdopen(fd, "rb") as source:
+        if not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
+            return
+        with zf.open(arcname, "w", force_zip64=True) as out:
+            shutil.copyfileobj(source, out, CHUNK)
 
 
 def unpack_zip(data: BinaryIO, dest: Path) -> Path:
@@ -89,4 +131,4 @@ def import_upload(ledger: AnnoLedger, fmt: str, data: BinaryIO, filename: str,
         chosen = name or stem
         if "\x00" in chosen or not chosen.isprintable():
             raise ValidationError("name", "may not contain control characters")
-        return ledger.import_files(fmt, path, ctx, name=None if into else chosen, into=into)
+        return ledger.import_uploaded(fmt, path, ctx, name=None if into else chosen, into=into)

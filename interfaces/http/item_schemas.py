@@ -19,15 +19,22 @@ Pixels = Annotated[int, Field(ge=0, le=1_000_000)]
 
 
 class MediaIn(Schema):
-    uri: Annotated[str, Field(min_length=1, max_length=4096)]
+    uri: Annotated[str, Field(min_length=1, max_length=4096, description=(
+        "A link from POST /api/v1/media (annoledger:media:<sha256>), or a URI of an allowed "
+        "scheme (https, http, s3, gs, az by default). Never a file of the server."))]
     sha256: Sha256
     size: Annotated[int, Field(ge=0, lt=2**53)]
     width: Pixels
     height: Pixels
 
 
-class MediaPublic(MediaIn):
-    pass
+class MediaPublic(Schema):
+    uri: str
+    sha256: Annotated[str, Field(pattern=r"^([0-9a-f]{64})?$", description=(
+        "Hex sha256 of the bytes; empty for an image imported with neither file nor link"))]
+    size: Annotated[int, Field(ge=0)]
+    width: int
+    height: int
 
 
 class SlyTag(Schema):

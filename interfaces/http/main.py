@@ -19,9 +19,11 @@ from application.app import AnnoLedger
 from application.bootstrap import build_app
 from application.settings import Settings
 from interfaces import web
-from interfaces.http import errors
+from interfaces.http import errors, openapi
 from interfaces.http.followers import Followers
 from interfaces.http.item_schemas import ItemCreate
+from interfaces.http.json_depth import JsonDepthLimit
+from interfaces.http.query_text import QueryTextLimit
 from interfaces.http.routes import (
     annotation,
     audit,
@@ -40,15 +42,10 @@ from interfaces.http.routes import (
     versions,
     workflow,
 )
-from interfaces.http.schemas import ProblemPublic
 
 API = "/api/v1"
 MAX_JSON = 16 << 20
 MAX_UPLOAD = 512 << 20
-COMMON = {code: {"model": ProblemPublic, "content": {errors.PROBLEM: {}},
-                 "description": text}
-          for code, text in ((401, "No valid bearer token"), (403, "Role or project not "
-                             "covered"), (404, "Not found"), (422, "Invalid input"))}
 
 
 class BodyTooLarge(HTTPException):
@@ -106,8 +103,10 @@ def create_app(settings: Settings, *, ledger: AnnoLedger | None = None,
     app.state.ledger = built
     app.state.settings = settings
     errors.install(app)
-    app.add_middleware(BodyLimit, max_json=max_json, max_upload=max_upload)
-    api = APIRouter(prefix=API, responses=COMMON)  # type: ignore[arg-type]
+    app.add_middleware(JsonDepthLimit, max_depth=settings.max_json_depth)
+    app.add_middleware(QueryTextLimit)
+    app.add_middleware(BodyLimit, max_json=max_json, max_upload=max_upload)  # outermost
+    api = APIRouter(prefix=API)
     for module in (projects, imports, datasets, classes, tags, items, annotation, objects,
                    versions, events, tokens, media, sessions, workflow, lineage):
         api.include_router(module.router)
@@ -115,6 +114,7 @@ def create_app(settings: Settings, *, ledger: AnnoLedger | None = None,
     app.include_router(api)
     app.include_router(web.router)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
+    openapi.install(app)
     return app
 
 

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StrictFloat,
@@ -33,6 +34,16 @@ TagValue = StrictStr | StrictInt | StrictFloat | None
 Id = Annotated[int, Field(ge=0, lt=2**63)]
 
 _INT_RANGE = 2**63
+
+
+def _query_bool(value: Any) -> Any:
+    """Only the spellings OpenAPI clients send: pydantic alone would read 0, yes, on..."""
+    if isinstance(value, str) and value not in ("true", "false"):
+        raise ValueError(f"'{value}' is not a boolean (true or false)")
+    return value
+
+
+QueryBool = Annotated[bool, BeforeValidator(_query_bool)]
 
 
 def check_json(value: Any, path: str) -> None:

@@ -25,7 +25,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
     env = {"ANNOLEDGER_DB": settings.db_url, "ANNOLEDGER_ACTOR": settings.actor,
            "ANNOLEDGER_SNAPSHOT_EVERY": str(settings.snapshot_every),
            "ANNOLEDGER_BACKGROUND_SNAPSHOTS": "1" if settings.background_snapshots else "0",
-           "ANNOLEDGER_MEDIA_ROOT": str(settings.media_root.resolve())}
+           "ANNOLEDGER_MEDIA_ROOT": str(settings.media_root.resolve()),
+           "ANNOLEDGER_MEDIA_ROOTS": os.pathsep.join(str(r.resolve())
+                                                     for r in settings.media_roots),
+           "ANNOLEDGER_MEDIA_SCHEMES": ",".join(settings.media_schemes)}
     if settings.cipher_key:
         env["ANNOLEDGER_CIPHER_KEY"] = settings.cipher_key
     return env

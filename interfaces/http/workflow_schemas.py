@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import Field
+from pydantic import Field, StrictBool
 
 from application.session_views import SessionView
 from domain.session import NodeRef
@@ -44,8 +44,8 @@ class SessionCreate(RequestBody):
     app: Annotated[str, Field(min_length=1, max_length=255)]
     kind: Kind
     parameters: dict[str, Any] = Field(default_factory=dict)
-    auto_version: bool = Field(False, description="Inputs naming a project read a version "
-                                                  "(always so for training)")
+    auto_version: StrictBool = Field(False, description="Inputs naming a project read a "
+                                                        "version (always so for training)")
     inputs: list[NodeIn] = Field(default_factory=list, max_length=1000)
 
 

@@ -1,5 +1,6 @@
 """Every endpoint against every kind of caller: 2xx when the role and scope cover it,
-403 when they do not, 401 without a valid token. Tokens also work from the CLI."""
+403 when the role does not, 404 for a project outside a limited token's scope (as for a
+missing one), 401 without a valid token. Tokens also work from the CLI."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from domain.values import AnnotationObject, Context, MediaLink, ObjectClass, Tag
 from tests.conftest import DEMO
 from tests.e2e.cli import run_cli
 from tests.e2e.conftest import API, BOX, Api, png_bytes
+from tests.e2e.test_http_contract import documented
 
 CTX = Context("setup")
 CAT, DOG_TAG, DS = 2707428, 28789216, 1
@@ -94,7 +96,7 @@ ENDPOINTS: list[tuple[str, str, Callable[[Env], Req]]] = [
     (READ, "project", lambda e: ("GET", f"/projects/{e.p}/items/{e.file_item}/objects", {})),
     (READ, "project", lambda e: _obj_call(e, "GET")),
     (READ, "project", lambda e: ("GET", f"/projects/{e.p}/items/{e.file_item}/media", {})),
-    (READ, "global", lambda e: ("GET", f"/media/{e.sha}", {})),
+    (READ, "project", lambda e: ("GET", f"/media/{e.sha}", {})),  # an item of e.p links it
     (READ, "project", lambda e: ("GET", f"/projects/{e.p}/versions", {})),
     (READ, "project", lambda e: ("GET", f"/projects/{e.p}/versions/1", {})),
     (READ, "project", lambda e: ("GET", f"/projects/{e.p}/versions/1/diff/current", {})),
@@ -170,8 +172,10 @@ def _expected(kind: str, scope: UUID | None, p: UUID, permission: str, caller: s
     role = caller.split("@")[0]
     if permission not in ROLES[role]:
         return 403
-    if scope is not None and (kind == "unscoped" or (kind == "project" and scope != p)):
+    if scope is not None and kind == "unscoped":
         return 403
+    if scope is not None and kind == "project" and scope != p:
+        return 404
     return 200
 
 
@@ -192,6 +196,7 @@ def test_every_endpoint_answers_every_caller_as_its_role_and_scope_allow(
         "admin@this": (api.token("admin", demo), demo),
     }
     wrong = []
+    spec = api.client.get("/openapi.json").json()
     for permission, kind, make in ENDPOINTS:
         for caller, (headers, scope) in callers.items():
             method, path, kwargs = make(env)
@@ -202,6 +207,9 @@ def test_every_endpoint_answers_every_caller_as_its_role_and_scope_allow(
             if got != want:
                 wrong.append(f"{method} {path} as {caller}: {r.status_code} "
                              f"(expected {want}) {r.text[:120]}")
+            if r.status_code not in (documented(spec, method, path) or ()):
+                wrong.append(f"{method} {path} as {caller}: {r.status_code} is not in the "
+                             f"OpenAPI schema's responses")
     assert not wrong, "\n".join(wrong)
 
 
@@ -243,4 +251,7 @@ def test_a_token_limited_to_a_project_sees_only_that_project(api: Api, demo: UUI
     listed = api.client.get(f"{API}/projects", headers=scoped).json()
     assert [p["id"] for p in listed["data"]] == [str(demo)] and listed["count"] == 1
     r = api.client.get(f"{API}/projects/other", headers=scoped)
-    assert r.status_code == 403 and r.headers["content-type"] == "application/problem+json"
+    missing = api.client.get(f"{API}/projects/nowhere", headers=scoped)
+    assert r.status_code == missing.status_code == 404
+    assert r.headers["content-type"] == "application/problem+json"
+    assert r.json()["detail"] == "project not found: other"

@@ -37,6 +37,11 @@ def test_any_float_ring_round_trips_exactly(ring: list[list[float]]) -> None:
     assert _round_trip(ring) == ring
 
 
+def test_a_coordinate_too_large_for_any_scale_is_kept_as_given() -> None:
+    ring = [[0.0, 0.75], [0.0, 1.797693134862316e306]]
+    assert pack_ring(ring) == ring
+
+
 def test_close_points_are_stored_as_two_byte_differences() -> None:
     ring = [[(32102 + i) / 100, (550 - i) / 100] for i in range(50)]
     packed = pack_ring(ring)

@@ -17,6 +17,10 @@ from domain.state import ItemState, MetaState, ProjectState
 from domain.values import AnnotationObject, Dataset, MediaLink, ObjectClass, Tag, TagMeta
 from infrastructure.formats import read_supervisely, write_supervisely
 from infrastructure.formats.masks import bitmap_geometry
+from infrastructure.formats.media_sources import OperatorFolder
+from infrastructure.media_access import MediaAccess
+from tests.supervisely_old_layout import AUGMENTATIONS, PROJECT_STRUCTURE, old_project
+from tests.supervisely_old_layout import edit_json as edit_old_json
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO = ROOT / "infrastructure" / "demo_data" / "real_export_vector"
@@ -106,8 +110,9 @@ def test_progress_reports_each_item_read() -> None:
 def test_writing_then_reading_round_trips_and_links_pixels_as_symlinks(tmp_path: Path) -> None:
     state = read_supervisely(DEMO)
     out = tmp_path / "out"
-    write_supervisely(state, out)
-    again = read_supervisely(out)
+    access = MediaAccess(roots=[DEMO])  # an export links only files under a media root
+    write_supervisely(state, out, access.readable)
+    again = read_supervisely(out, media=OperatorFolder((out,), access=access))
     assert again.meta.classes == state.meta.classes
     assert again.meta.tag_metas == state.meta.tag_metas
     assert again.meta.datasets == state.meta.datasets
@@ -289,3 +294,159 @@ def test_writing_into_a_non_empty_directory_is_refused(tmp_path: Path) -> None:
     write_supervisely(read_supervisely(DEMO), tmp_path / "empty")  # absent is fine
     (tmp_path / "empty2").mkdir()
     write_supervisely(read_supervisely(DEMO), tmp_path / "empty2")  # so is empty
+
+
+# -- the layout Supervisely wrote before the current one ---------------------------------
+
+
+def test_an_older_project_reads_stem_named_annotations_bare_tags_and_null_geometry_keys() -> None:
+    state = read_supervisely(AUGMENTATIONS)
+    assert sorted(state.items) == [
+        (1, "image_01"), (1, "image_02"), (1, "image_03"), (2, "image_01"), (2, "image_02")
+    ]
+    tag_ids = {t.name: t.id for t in state.meta.tag_metas.values()}
+    item = state.items[(1, "image_01")]
+    assert [(t.meta_id, t.value) for t in item.tags] == [
+        (tag_ids["like"], None), (tag_ids["cars_number"], 0), (tag_ids["situated"], "outside")
+    ]
+    shapes = {c.id: c.shape for c in state.meta.classes.values()}
+    kinds = [(shapes[o.class_id], sorted(o.geometry)) for o in item.objects]
+    assert kinds == [("polygon", ["points"]), ("bitmap", ["bitmap"]), ("rectangle", ["points"])]
+    assert all(o.id == 0 and o.labeler == "" for o in item.objects)  # ids come at import
+    raw = json.loads((AUGMENTATIONS / "dataset_01" / "ann" / "image_01.json").read_text())
+    assert item.objects[1].geometry["bitmap"] == raw["objects"][1]["bitmap"]
+
+
+def test_older_annotations_are_matched_to_their_images_by_stem(tmp_path: Path) -> None:
+    project = old_project(tmp_path, PROJECT_STRUCTURE)
+    state = read_supervisely(project)
+    assert sorted(name for _, name in state.items) == [
+        "bicycle-car.jpeg", "bike-man-dog.jpeg", "bmw.jpeg", "car-people-indoors.jpeg",
+        "snow-city.jpeg",
+    ]
+    pixels = (project / "dataset_02" / "img" / "bmw.jpeg").resolve()
+    media = state.items[(2, "bmw.jpeg")].media
+    assert (media.uri, media.sha256, media.width, media.height) == (
+        "file://" + str(pixels), hashlib.sha256(pixels.read_bytes()).hexdigest(), 1200, 801
+    )
+    like = next(t.id for t in state.meta.tag_metas.values() if t.name == "like")
+    assert (like, None) in [(t.meta_id, t.value) for t in state.items[(1, "bicycle-car.jpeg")].tags]
+
+
+def test_an_exact_image_name_is_preferred_to_a_stem(tmp_path: Path) -> None:
+    project = old_project(tmp_path, PROJECT_STRUCTURE)
+    img = project / "dataset_02" / "img"
+    shutil.copy(img / "bmw.jpeg", img / "bmw")
+    items = read_supervisely(project).items
+    assert (2, "bmw") in items and (2, "bmw.jpeg") not in items
+    assert (2, "snow-city.jpeg") in items  # its neighbour is still matched by stem
+
+
+def test_two_images_sharing_an_annotation_stem_are_refused_naming_the_file(
+    tmp_path: Path,
+) -> None:
+    project = old_project(tmp_path, PROJECT_STRUCTURE)
+    img = project / "dataset_02" / "img"
+    shutil.copy(img / "bmw.jpeg", img / "bmw.png")
+    with pytest.raises(ValidationError) as caught:
+        read_supervisely(project)
+    assert caught.value.field == "dataset_02/ann/bmw.json"
+    assert "bmw.jpeg, bmw.png" in str(caught.value)
+
+
+def test_an_older_annotation_and_a_current_one_of_one_image_are_refused(tmp_path: Path) -> None:
+    project = old_project(tmp_path, PROJECT_STRUCTURE)
+    ann = project / "dataset_02" / "ann"
+    shutil.copy(ann / "bmw.json", ann / "bmw.jpeg.json")
+    with pytest.raises(ValidationError, match=r"duplicate item name 'bmw\.jpeg'"):
+        read_supervisely(project)
+
+
+def test_a_bare_tag_name_without_a_tag_meta_is_refused_naming_file_and_field(
+    tmp_path: Path,
+) -> None:
+    project = old_project(tmp_path, AUGMENTATIONS, images=False)
+    edit_old_json(project / "dataset_01" / "ann" / "image_01.json",
+                  lambda a: a["objects"][0]["tags"].append("shiny"))
+    with pytest.raises(ValidationError) as caught:
+        read_supervisely(project)
+    assert caught.value.field == "dataset_01/ann/image_01.json:objects[0].tags[0].name"
+    assert "unknown tag 'shiny'" in str(caught.value)
+    edit_old_json(project / "dataset_01" / "ann" / "image_01.json",
+                  lambda a: a["objects"][0].update(tags=[7]))
+    with pytest.raises(ValidationError, match="must be a tag name or a JSON object"):
+        read_supervisely(project)
+
+
+def test_tag_metas_listed_for_images_and_objects_by_name_are_one_list(tmp_path: Path) -> None:
+    project = old_project(tmp_path, PROJECT_STRUCTURE, images=False)
+
+    def legacy(meta: dict[str, Any]) -> None:
+        tags = meta.pop("tags")
+        meta["tags_images"] = ["like", *(t for t in tags if t["name"] != "like")]
+        meta["tags_objects"] = ["like", *(t for t in tags if t["name"] == "car_color")]
+
+    edit_old_json(project / "meta.json", legacy)
+    state = read_supervisely(project)
+    metas = {t.name: t for t in state.meta.tag_metas.values()}
+    assert sorted(metas) == sorted(
+        ["like", "situated", "cars_number", "car_color", "person_gender", "vehicle_age"]
+    )
+    assert metas["like"] == TagMeta(metas["like"].id, "like", "none")
+    assert metas["situated"].values == ("inside", "outside")
+    assert state.object_count == 15
+
+
+def test_older_tag_lists_that_disagree_or_mix_with_tags_are_refused(tmp_path: Path) -> None:
+    project = old_project(tmp_path, PROJECT_STRUCTURE, images=False)
+    edit_old_json(project / "meta.json", lambda m: m.update(tags_images=["like"]))
+    with pytest.raises(ValidationError) as caught:
+        read_supervisely(project)
+    assert caught.value.field == "meta.json:tags_images"
+
+    def disagree(meta: dict[str, Any]) -> None:
+        meta["tags"] = []
+        meta["tags_images"] = ["like"]
+        meta["tags_objects"] = [{"name": "like", "value_type": "any_string"}]
+
+    edit_old_json(project / "meta.json", disagree)
+    with pytest.raises(ValidationError) as caught:
+        read_supervisely(project)
+    assert caught.value.field == "meta.json:tags_objects[0]"
+    assert "differs from its entry tags_images[0]" in str(caught.value)
+
+
+def test_null_geometry_keys_do_not_decide_the_shape_of_an_any_class(tmp_path: Path) -> None:
+    project = old_project(tmp_path, AUGMENTATIONS, images=False)
+    edit_old_json(project / "meta.json", lambda m: m["classes"][0].update(shape="any"))
+    edit_old_json(project / "meta.json", lambda m: m["classes"][1].update(shape="any"))
+
+    def hole(ann: dict[str, Any]) -> None:  # a polygon with a hole is told from a line
+        points = ann["objects"][0]["points"]
+        points["interior"] = [points["exterior"][:3]]
+
+    edit_old_json(project / "dataset_01" / "ann" / "image_01.json", hole)
+    state = read_supervisely(project)
+    person, dog = (o.geometry for o in state.items[(1, "image_01")].objects[1::-1])
+    assert (person["geometryType"], sorted(person)) == ("bitmap", ["bitmap", "geometryType"])
+    assert (dog["geometryType"], sorted(dog)) == ("polygon", ["geometryType", "points"])
+
+
+def test_an_older_project_is_written_in_the_current_layout_and_reads_back_the_same(
+    tmp_path: Path,
+) -> None:
+    state = read_supervisely(old_project(tmp_path, AUGMENTATIONS))
+    out = tmp_path / "out"
+    write_supervisely(state, out)
+    assert sorted(p.name for p in (out / "dataset_02" / "ann").iterdir()) == [
+        "image_01.jpeg.json", "image_02.jpeg.json"
+    ]
+    ann = json.loads((out / "dataset_01" / "ann" / "image_01.jpeg.json").read_text())
+    assert [t["name"] for t in ann["tags"]] == ["like", "cars_number", "situated"]
+    assert [o["geometryType"] for o in ann["objects"]] == ["polygon", "bitmap", "rectangle"]
+    assert all(None not in o.values() for o in ann["objects"])
+    by_stem = read_supervisely(old_project(tmp_path / "stems", AUGMENTATIONS, images=False))
+    write_supervisely(by_stem, tmp_path / "stems-out")
+    again = read_supervisely(tmp_path / "stems-out")
+    assert again.meta.tag_metas == by_stem.meta.tag_metas
+    assert again.items == by_stem.items

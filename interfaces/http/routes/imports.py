@@ -1,7 +1,9 @@
 """/api/v1/projects/import and /api/v1/projects/{project}/import: project files in.
 
 A Supervisely project as a zip (``meta.json`` + dataset folders), or a COCO instances
-JSON file. Into an existing project, only what differs is recorded.
+JSON file. Into an existing project, only what differs is recorded. Images in a zip are
+put into the media store (items link to it); links written in the files must be store
+links or URIs of an allowed scheme (422 naming the file and field otherwise).
 """
 
 from __future__ import annotations

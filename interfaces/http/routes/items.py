@@ -13,6 +13,7 @@ from pydantic import ValidationError as PydanticError
 from starlette.datastructures import UploadFile
 
 from application.annotation_json import tags_json
+from application.authorization import check_store_link
 from domain.values import MediaLink
 from interfaces.http.deps import (
     Access,
@@ -72,7 +73,8 @@ def item_public(access: Access, item_id: UUID, response: Response) -> ItemPublic
 @router.get("")
 def list_items(access: ReadProject, offset: Offset = 0, limit: Limit = 100,
                name: NameFilter = None,
-               dataset_id: Annotated[int | None, Query(description="Only this dataset")] = None,
+               dataset_id: Annotated[int | None, Query(ge=0, lt=2**63,
+                                                       description="Only this dataset")] = None,
                ) -> ItemsPublic:
     page, count = access.ledger.items_page(access.pid, dataset_id=dataset_id, name=name,
                                            offset=offset, limit=limit)
@@ -84,7 +86,9 @@ def list_items(access: ReadProject, offset: Offset = 0, limit: Limit = 100,
 @router.post("", status_code=201, openapi_extra=UPLOAD_BODY, response_model=ItemPublic)
 async def upload_item(access: AnnotateProject, request: Request,
                       response: Response) -> ItemPublic:
-    """JSON: a media link (uri, sha256, size, width, height) and an optional annotation.
+    """JSON: a media link (uri, sha256, size, width, height) and an optional annotation;
+    the uri is a link from ``POST /api/v1/media`` or uses an allowed scheme (https, http,
+    s3, gs, az by default): never a file of the server (422 naming ``media.uri``).
     Multipart: the image file itself, stored content-addressed in the media store."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     ledger = access.ledger
@@ -103,6 +107,8 @@ async def upload_item(access: AnnotateProject, request: Request,
             body = ItemCreate.model_validate_json(await request.body())
             media = body.media
             link = MediaLink(media.uri, media.sha256, media.size, media.width, media.height)
+            ledger.check_media_link(link, "media")
+            check_store_link(ledger, link, "media", access.principal)
             ann = body.annotation.model_dump(exclude_unset=True) if body.annotation else None
             item_id = await run_in_threadpool(ledger.upload_item_json, access.pid,
                                               body.dataset_id, body.name, link, ann, access.ctx)

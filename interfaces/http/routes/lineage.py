@@ -7,7 +7,10 @@ official client retries 5xx answers up to five times.
 
 GET ``?nodeId=dataset:<namespace>:<name>|job:<namespace>:<name>&depth=N`` answers as
 Marquez does (``{"graph": [{id, type, data, inEdges, outEdges}]}``), and also as of a
-past time (``asOf``), which Marquez cannot.
+past time (``asOf``), which Marquez cannot; a token limited to one project reads only
+its part of the graph. Runs follow the session rules: continued by the token that
+started them, a manager of their projects or an admin; a training run that reads a
+project creates a version of it, so it needs the manage right there.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from fastapi.concurrency import run_in_threadpool
 from application.lineage import ingest
 from interfaces.http.deps import Reader, Uploader
 from interfaces.http.errors import Problem
+from interfaces.http.json_depth import check_depth
 from interfaces.http.workflow_schemas import LineageAccepted
 from projections.workflow import workflow_for
 from projections.workflow_lineage import marquez_lineage
@@ -35,6 +39,7 @@ async def post_lineage(access: Uploader, request: Request) -> list[LineageAccept
     body = await request.body()
     if "gzip" in request.headers.get("content-encoding", "").lower():
         body = _gunzip(body)
+    check_depth(request, body)
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -42,7 +47,7 @@ async def post_lineage(access: Uploader, request: Request) -> list[LineageAccept
     events = data if isinstance(data, list) else [data]
 
     def run() -> list[LineageAccepted]:
-        done = [ingest(access.ledger, e, access.principal.actor) for e in events]
+        done = [ingest(access.ledger, e, access.principal.actor, access.principal) for e in events]
         return [LineageAccepted(kind=d.kind, id=d.id, applied=d.applied) for d in done]
 
     return await run_in_threadpool(run)
@@ -55,7 +60,7 @@ def get_lineage(
     depth: Annotated[int, Query(ge=0, le=100)] = 20,
     as_of: Annotated[str | None, Query(alias="asOf", max_length=64)] = None,
 ) -> dict[str, Any]:
-    g = workflow_for(access.ledger).graph(as_of)
+    g = workflow_for(access.ledger).graph(as_of, access.principal.project_id)
     return marquez_lineage(g, node_id, depth)
 
 

@@ -15,11 +15,13 @@ from starlette.background import BackgroundTask
 
 from domain.values import Version
 from interfaces.http.deps import Limit, ManageProject, Offset, ReadProject
+from interfaces.http.download_names import download_label
 from interfaces.http.files import export_zip
 from interfaces.http.routes.projects import project_public
 from interfaces.http.schemas import (
     DiffPublic,
     ProjectPublic,
+    QueryBool,
     RestoreRequest,
     RevertPublic,
     VersionCreate,
@@ -68,7 +70,8 @@ def get_version(access: ReadProject, n: Number) -> VersionPublic:
 
 @router.get("/{a}/diff/{b}")
 def diff_versions(access: ReadProject, a: Ref, b: Ref,
-                  per_item: Annotated[bool, Query(description="List objects per item")] = False,
+                  per_item: Annotated[QueryBool,
+                                      Query(description="List objects per item")] = False,
                   ) -> DiffPublic:
     """Items and objects added, removed, changed from A to B; objects per class on each."""
     result: dict[str, Any] = access.ledger.diff(access.pid, _ref(a), _ref(b)).as_json(per_item)
@@ -95,11 +98,14 @@ def revert_version(access: ManageProject, n: Number) -> RevertPublic:
 
 @router.get("/{n}/export", response_class=FileResponse, responses=ZIP)
 async def export_version(access: ReadProject, n: Ref,
-                         media: Annotated[bool, Query(description="Include image files held "
+                         media: Annotated[QueryBool, Query(description="Include image files held "
                                                                   "locally")] = True,
                          ) -> FileResponse:
-    """The version (or ``current``) as a Supervisely project zip."""
+    """The version (or ``current``) as a Supervisely project zip. Images are included only
+    from the media store and the configured media roots; any other link is exported as its
+    URI (``meta/<item>.json``), never read."""
     path, cleanup = await run_in_threadpool(export_zip, access.ledger, access.pid, _ref(n),
                                             media)
-    return FileResponse(path, media_type="application/zip", filename=path.name,
+    name = download_label(access.ledger.project_view(access.pid).name, _ref(n))
+    return FileResponse(path, media_type="application/zip", filename=f"{name}.zip",
                         background=BackgroundTask(cleanup))

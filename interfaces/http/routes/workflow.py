@@ -3,16 +3,21 @@
 Nodes are named by id (``project:<uuid>``, ``version:<uuid>@<n>``, ``session:<uuid>``,
 ``model_weight:<ref>``...) or as users type them (a project name, ``cats@2``, a session
 id). ``asOf`` (ISO 8601 or epoch seconds) answers with the graph as it stood then.
+
+A token limited to one project gets every answer from the part of the graph it may read
+(:mod:`projections.workflow_scope`): other projects, their versions, the sessions that
+touch only them and what those produced are not there, not even as "not found".
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, Response
 
-from interfaces.http.deps import Reader
+from interfaces.http.deps import Access, Reader
 from projections.workflow import workflow_for
 from projections.workflow_export import export
 from projections.workflow_lineage import to_ndjson
@@ -32,13 +37,13 @@ MEDIA = {"json": "application/json", "graphml": "application/graphml+xml",
 @router.get("/upstream")
 def upstream(access: Reader, node: Node, depth: Depth = None, as_of: AsOf = None) -> Any:
     """What the node came from: a sub-graph of nodes and edges."""
-    return graph_json(workflow_for(access.ledger).upstream(node, depth, as_of))
+    return graph_json(workflow_for(access.ledger).upstream(node, depth, as_of, _only(access)))
 
 
 @router.get("/downstream")
 def downstream(access: Reader, node: Node, depth: Depth = None, as_of: AsOf = None) -> Any:
     """What came from the node."""
-    return graph_json(workflow_for(access.ledger).downstream(node, depth, as_of))
+    return graph_json(workflow_for(access.ledger).downstream(node, depth, as_of, _only(access)))
 
 
 @router.get("/trained-on")
@@ -48,13 +53,13 @@ def trained_on(
     as_of: AsOf = None,
 ) -> Any:
     """Model weights trained on a version of the project that contained the item."""
-    return {"data": workflow_for(access.ledger).trained_on(project, item, as_of)}
+    return {"data": workflow_for(access.ledger).trained_on(project, item, as_of, _only(access))}
 
 
 @router.get("/provenance")
 def provenance(access: Reader, node: Node, depth: Depth = None, as_of: AsOf = None) -> Any:
     """The versions and sessions that produced a node (a model), nearest first."""
-    return workflow_for(access.ledger).provenance(node, depth, as_of)
+    return workflow_for(access.ledger).provenance(node, depth, as_of, _only(access))
 
 
 @router.get("/svg", response_class=Response,
@@ -65,19 +70,25 @@ def svg(
     as_of: AsOf = None,
 ) -> Response:
     """The whole graph, or the part around a node, laid out left to right."""
-    g = workflow_for(access.ledger).around(node, direction, depth, as_of)
+    g = workflow_for(access.ledger).around(node, direction, depth, as_of,
+                                           _only(access))
     return Response(render_svg(g, title=node or "workflow"), media_type="image/svg+xml")
 
 
 @router.get("/export", response_class=PlainTextResponse)
 def export_graph(access: Reader, format: Format = "json", as_of: AsOf = None) -> Response:
     """Node-link JSON, GraphML, Mermaid or DOT."""
-    g = workflow_for(access.ledger).graph(as_of)
+    g = workflow_for(access.ledger).graph(as_of, _only(access))
     return Response(export(g, format), media_type=MEDIA[format])
 
 
 @router.get("/openlineage", response_class=PlainTextResponse)
 def openlineage(access: Reader, as_of: AsOf = None) -> Response:
     """Every session as OpenLineage RunEvents, one JSON object a line."""
-    g = workflow_for(access.ledger).graph(as_of)
+    g = workflow_for(access.ledger).graph(as_of, _only(access))
     return Response(to_ndjson(g), media_type="application/x-ndjson")
+
+
+def _only(access: Access) -> UUID | None:
+    """The one project a limited token may read (None: every project)."""
+    return access.principal.project_id

@@ -1,0 +1,97 @@
+"""A sha256 is no key: stored bytes reach a token limited to one project only when it
+uploaded them, or when its project links them as store references it was allowed to
+give. Declaring another project's sha256 under a remote link serves nothing."""
+
+from __future__ import annotations
+
+from typing import Any
+from uuid import UUID
+
+import pytest
+
+from tests.e2e.conftest import Api, png_bytes
+
+
+def _project(api: Api, name: str) -> UUID:
+    pid = api.post("/projects", json={"name": name}).json()["id"]
+    assert api.post(f"/projects/{pid}/datasets", json={"name": "ds"}).status_code == 201
+    return UUID(pid)
+
+
+def _upload(api: Api, token: dict[str, str], color: str) -> dict[str, Any]:
+    r = api.post("/media", headers=token,
+                 files={"file": ("x.png", png_bytes(color=color), "image/png")})
+    assert r.status_code == 201, r.text
+    media: dict[str, Any] = r.json()
+    return media
+
+
+def _item(name: str, media: dict[str, Any]) -> dict[str, Any]:
+    return {"dataset_id": 1, "name": name, "media": media}
+
+
+@pytest.fixture
+def two(api: Api) -> tuple[UUID, UUID, dict[str, Any]]:
+    """Projects A and B; B holds an item linking an image a B token uploaded."""
+    a, b = _project(api, "A"), _project(api, "B")
+    b_token = api.token("annotator", b)
+    secret = _upload(api, b_token, "blue")
+    r = api.post(f"/projects/{b}/items", headers=b_token, json=_item("s.png", secret))
+    assert r.status_code == 201, r.text
+    return a, b, secret
+
+
+def test_a_limited_token_cannot_link_bytes_it_did_not_upload(
+    api: Api, two: tuple[UUID, UUID, dict[str, Any]]
+) -> None:
+    a, _, secret = two
+    r = api.post(f"/projects/{a}/items", headers=api.token("annotator", a),
+                 json=_item("stolen.png", secret))
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "media.uri"
+    assert api.get(f"/projects/{a}/items").json()["count"] == 0
+
+
+def test_declaring_another_projects_sha256_under_a_remote_link_serves_nothing(
+    api: Api, two: tuple[UUID, UUID, dict[str, Any]]
+) -> None:
+    a, _, secret = two
+    token = api.token("annotator", a)
+    forged = {**secret, "uri": "s3://bucket/any.png"}
+    r = api.post(f"/projects/{a}/items", headers=token, json=_item("forged.png", forged))
+    assert r.status_code == 201, r.text  # a remote link is data: it may declare any hash
+    item = r.json()["id"]
+    assert api.get(f"/projects/{a}/items/{item}/media", headers=token).status_code == 404
+    assert api.get(f"/media/{secret['sha256']}", headers=token).status_code == 404
+
+
+def test_a_limited_token_reads_what_it_uploaded_and_what_its_project_links(
+    api: Api, two: tuple[UUID, UUID, dict[str, Any]]
+) -> None:
+    a, b, secret = two
+    uploader, reader = api.token("annotator", a), api.token("auditor", a)
+    own = _upload(api, uploader, "green")
+    assert api.get(f"/media/{own['sha256']}", headers=uploader).status_code == 200
+    assert api.get(f"/media/{own['sha256']}", headers=reader).status_code == 404
+    r = api.post(f"/projects/{a}/items", headers=uploader, json=_item("own.png", own))
+    assert r.status_code == 201, r.text
+    item = r.json()["id"]
+    assert api.get(f"/projects/{a}/items/{item}/media", headers=reader).content == png_bytes(
+        color="green")
+    assert api.get(f"/media/{own['sha256']}", headers=reader).status_code == 200
+    assert api.get(f"/media/{secret['sha256']}", headers=reader).status_code == 404
+    assert api.get(f"/media/{secret['sha256']}",
+                   headers=api.token("auditor", b)).status_code == 200
+
+
+def test_an_upload_is_recorded_once_per_token_in_the_system_log(
+    api: Api, two: tuple[UUID, UUID, dict[str, Any]]
+) -> None:
+    a = two[0]
+    token = api.token("annotator", a)
+    first, again = _upload(api, token, "red"), _upload(api, token, "red")
+    assert first == again
+    _upload(api, api.token("annotator", a), "red")  # another token: its own grant
+    records = [e for e in api.get("/audit?limit=1000").json()["data"]
+               if e["type"] == "MediaUpload.Recorded"]
+    assert sorted(r["actor"] for r in records) == ["annotator"] * 3  # B's, and two here
