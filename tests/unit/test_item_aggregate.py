@@ -28,6 +28,8 @@ from domain.values import (
     Tag,
     TagMeta,
 )
+from tests.unit.events import names, payload
+from tests.unit.events import replayed as replay
 
 PROJECT = UUID("00000000-0000-4000-8000-00000000000a")
 SESSION = UUID("00000000-0000-4000-8000-000000000001")
@@ -88,29 +90,14 @@ def _uploaded(state: ItemState | None = None) -> tuple[Item, list[Any]]:
     return item, list(item.collect_events())
 
 
-_ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic")
 
 
-def _payload(event: Any) -> dict[str, Any]:
-    """What an event carries besides its envelope (id, version, time, topic)."""
-    return {k: v for k, v in vars(event).items() if k not in _ENVELOPE}
 
-
-def _names(events: Sequence[Any]) -> list[str]:
-    return [type(e).__name__ for e in events]
-
-
-def _replayed(events: Sequence[Any]) -> Item:
-    aggregate: Item | None = None
-    for e in events:
-        aggregate = e.mutate(aggregate)
-    assert isinstance(aggregate, Item)
-    return aggregate
 
 
 def _assert_replays(item: Item, history: Sequence[Any]) -> None:
     """Replaying the whole history rebuilds the item, attribute for attribute."""
-    replayed = _replayed(history)
+    replayed = replay(history, Item)
     assert replayed.to_state() == item.to_state()
     assert vars(replayed) == vars(item)
 
@@ -137,9 +124,9 @@ def test_an_uploaded_item_holds_its_media_tags_objects_and_description() -> None
 def test_uploading_records_one_uploaded_event_with_the_whole_content() -> None:
     item = Item.upload(PROJECT, META, _state(), BOB)
     events = item.collect_events()
-    assert _names(events) == ["Uploaded"]
+    assert names(events) == ["Uploaded"]
     assert events[0].originator_id == item.id
-    assert _payload(events[0]) == {
+    assert payload(events[0]) == {
         "project_id": PROJECT, "dataset_id": TRAIN, "name": "cat.jpg", "media": MEDIA,
         "tags": (Tag(QUALITY, "good"), Tag(NOTE, "sunny")), "objects": (WHISKER, CRATE),
         "description": "a cat", **BY_BOB,
@@ -155,7 +142,7 @@ def test_an_upload_records_the_geometry_in_its_canonical_form() -> None:
     reversed_corners = AnnotationObject(8, BOX, box(10, 5, 0, 0))
     item, history = _uploaded(_state(objects=(reversed_corners,)))
     assert item.objects[8].geometry == box(0, 0, 10, 5)  # corners ordered min, max
-    assert _payload(history[0])["objects"][0].geometry == box(0, 0, 10, 5)
+    assert payload(history[0])["objects"][0].geometry == box(0, 0, 10, 5)
 
 
 def test_an_object_of_a_class_of_any_shape_keeps_its_geometry_type() -> None:
@@ -224,8 +211,8 @@ def test_an_added_object_is_recorded_with_its_canonical_geometry() -> None:
     assert item.objects[9] == expected
     assert list(item.objects) == [7, 8, 9]
     events = item.collect_events()
-    assert _names(events) == ["ObjectAdded"]
-    assert _payload(events[0]) == {"obj": expected, **BY_BOB}
+    assert names(events) == ["ObjectAdded"]
+    assert payload(events[0]) == {"obj": expected, **BY_BOB}
     _assert_replays(item, [*history, *events])
 
 
@@ -277,8 +264,8 @@ def test_moving_an_object_records_its_new_geometry_and_time() -> None:
     assert item.objects[7].created_at == WHISKER.created_at
     assert item.objects[7].tags == WHISKER.tags
     events = item.collect_events()
-    assert _names(events) == ["ObjectGeometryChanged"]
-    assert _payload(events[0]) == {
+    assert names(events) == ["ObjectGeometryChanged"]
+    assert payload(events[0]) == {
         "object_id": 7, "geometry": point(5, 6), "updated_at": NOW, **BY_BOB}
     _assert_replays(item, [*history, *events])
 
@@ -288,8 +275,8 @@ def test_reclassifying_an_object_records_one_class_change_with_its_geometry() ->
     item.change_object(META, 7, BOB, NOW, class_id=DOG, geometry=point(5, 6))
     assert (item.objects[7].class_id, item.objects[7].geometry) == (DOG, point(5, 6))
     events = item.collect_events()
-    assert _names(events) == ["ObjectClassChanged"]
-    assert _payload(events[0]) == {
+    assert names(events) == ["ObjectClassChanged"]
+    assert payload(events[0]) == {
         "object_id": 7, "class_id": DOG, "geometry": point(5, 6), "updated_at": NOW, **BY_BOB}
     _assert_replays(item, [*history, *events])
 
@@ -301,8 +288,8 @@ def test_retagging_an_object_records_its_new_tags() -> None:
     assert item.objects[7].tags == tags
     assert item.objects[7].geometry == WHISKER.geometry
     events = item.collect_events()
-    assert _names(events) == ["ObjectTagsChanged"]
-    assert _payload(events[0]) == {"object_id": 7, "tags": tags, "updated_at": NOW, **BY_BOB}
+    assert names(events) == ["ObjectTagsChanged"]
+    assert payload(events[0]) == {"object_id": 7, "tags": tags, "updated_at": NOW, **BY_BOB}
     _assert_replays(item, [*history, *events])
 
 
@@ -310,7 +297,7 @@ def test_changing_geometry_and_tags_at_once_records_one_event_for_each() -> None
     item, history = _uploaded()
     item.change_object(META, 7, ALICE, NOW, geometry=point(0, 0), tags=())
     events = item.collect_events()
-    assert _names(events) == ["ObjectGeometryChanged", "ObjectTagsChanged"]
+    assert names(events) == ["ObjectGeometryChanged", "ObjectTagsChanged"]
     assert (item.objects[7].geometry, item.objects[7].tags) == (point(0, 0), ())
     _assert_replays(item, [*history, *events])
 
@@ -363,8 +350,8 @@ def test_a_removed_object_is_gone() -> None:
     item.remove_object(7, BOB)
     assert list(item.objects) == [8]
     events = item.collect_events()
-    assert _names(events) == ["ObjectRemoved"]
-    assert _payload(events[0]) == {"object_id": 7, **BY_BOB}
+    assert names(events) == ["ObjectRemoved"]
+    assert payload(events[0]) == {"object_id": 7, **BY_BOB}
     _assert_replays(item, [*history, *events])
 
 
@@ -376,8 +363,8 @@ def test_setting_a_tag_replaces_the_one_of_the_same_meta() -> None:
     item.set_tag(META, Tag(QUALITY, "bad", "bob"), BOB)
     assert item.tags == (Tag(NOTE, "sunny"), Tag(QUALITY, "bad", "bob"))
     events = item.collect_events()
-    assert _names(events) == ["TagSet"]
-    assert _payload(events[0]) == {"tag": Tag(QUALITY, "bad", "bob"), **BY_BOB}
+    assert names(events) == ["TagSet"]
+    assert payload(events[0]) == {"tag": Tag(QUALITY, "bad", "bob"), **BY_BOB}
     _assert_replays(item, [*history, *events])
 
 
@@ -408,8 +395,8 @@ def test_a_removed_tag_is_gone() -> None:
     item.remove_tag(QUALITY, BOB)
     assert item.tags == (Tag(NOTE, "sunny"),)
     events = item.collect_events()
-    assert _names(events) == ["TagRemoved"]
-    assert _payload(events[0]) == {"meta_id": QUALITY, **BY_BOB}
+    assert names(events) == ["TagRemoved"]
+    assert payload(events[0]) == {"meta_id": QUALITY, **BY_BOB}
     _assert_replays(item, [*history, *events])
 
 
@@ -429,8 +416,8 @@ def test_moving_an_item_records_its_new_dataset_and_name() -> None:
     item.move(VAL, "cat-1.jpg", BOB)
     assert (item.dataset_id, item.name) == (VAL, "cat-1.jpg")
     events = item.collect_events()
-    assert _names(events) == ["Moved"]
-    assert _payload(events[0]) == {"dataset_id": VAL, "name": "cat-1.jpg", **BY_BOB}
+    assert names(events) == ["Moved"]
+    assert payload(events[0]) == {"dataset_id": VAL, "name": "cat-1.jpg", **BY_BOB}
     _assert_replays(item, [*history, *events])
 
 
@@ -449,8 +436,8 @@ def test_replacing_the_annotation_records_tags_objects_and_description_at_once()
     assert (item.tags, item.objects, item.description) == ((Tag(FLAG),), {1: canonical}, "")
     assert (item.dataset_id, item.name, item.media) == (TRAIN, "cat.jpg", MEDIA)
     events = item.collect_events()
-    assert _names(events) == ["AnnotationReplaced"]
-    assert _payload(events[0]) == {
+    assert names(events) == ["AnnotationReplaced"]
+    assert payload(events[0]) == {
         "tags": (Tag(FLAG),), "objects": (canonical,), "description": "", **BY_BOB}
     _assert_replays(item, [*history, *events])
 
@@ -477,8 +464,8 @@ def test_a_removed_item_is_marked_removed_and_keeps_its_content() -> None:
     assert item.removed is True
     assert item.objects == {7: WHISKER, 8: CRATE}
     events = item.collect_events()
-    assert _names(events) == ["Removed"]
-    assert _payload(events[0]) == BY_BOB
+    assert names(events) == ["Removed"]
+    assert payload(events[0]) == BY_BOB
     _assert_replays(item, [*history, *events])
 
 
@@ -491,8 +478,8 @@ def test_a_revived_item_comes_back_with_the_given_content() -> None:
     assert item.to_state() == _state(dataset_id=VAL, name="back.jpg", tags=(), objects=(CRATE,),
                                      description="", id=item.id)
     events = item.collect_events()
-    assert _names(events) == ["Removed", "Revived"]
-    assert _payload(events[1]) == {
+    assert names(events) == ["Removed", "Revived"]
+    assert payload(events[1]) == {
         "dataset_id": VAL, "name": "back.jpg", "media": MEDIA, "tags": (), "objects": (CRATE,),
         "description": "", **BY_BOB}
     _assert_replays(item, [*history, *events])
@@ -513,7 +500,7 @@ def test_a_restored_item_takes_content_the_log_already_checked_as_it_is() -> Non
     unchecked = AnnotationObject(8, BOX, box(10, 5, 0, 0))  # not in canonical order
     item = restored_item(PROJECT, _state(objects=(unchecked,)), ALICE)
     assert item.objects[8] is unchecked
-    assert _names(item.collect_events()) == ["Uploaded"]
+    assert names(item.collect_events()) == ["Uploaded"]
 
 
 def test_replaying_a_mixed_history_rebuilds_the_same_item() -> None:
@@ -530,6 +517,6 @@ def test_replaying_a_mixed_history_rebuilds_the_same_item() -> None:
     item.revive(META, item.to_state(), ALICE)
     events = item.collect_events()
     assert len(events) == 10  # nine commands, one of them changing geometry and tags
-    replayed = _replayed([*history, *events])
+    replayed = replay([*history, *events], Item)
     assert replayed.version == item.version == 11
     assert vars(replayed) == vars(item)

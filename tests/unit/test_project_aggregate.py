@@ -24,6 +24,8 @@ from domain.errors import (
 from domain.project import Project
 from domain.state import MetaState
 from domain.values import Context, Dataset, ObjectClass, Provenance, TagMeta, Version
+from tests.unit.events import names, payload
+from tests.unit.events import replayed as replay
 
 SESSION = UUID("00000000-0000-4000-8000-000000000001")
 ALICE = Context("alice")
@@ -55,24 +57,9 @@ def _project(meta: MetaState | None = None) -> Project:
     return project
 
 
-def _names(events: Sequence[Any]) -> list[str]:
-    return [type(e).__name__ for e in events]
 
 
-_ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic")
 
-
-def _payload(event: Any) -> dict[str, Any]:
-    """What an event carries besides its envelope (id, version, time, topic)."""
-    return {k: v for k, v in vars(event).items() if k not in _ENVELOPE}
-
-
-def _replayed(events: Sequence[Any]) -> Project:
-    aggregate: Project | None = None
-    for e in events:
-        aggregate = e.mutate(aggregate)
-    assert isinstance(aggregate, Project)
-    return aggregate
 
 
 def _created(meta: MetaState | None = None) -> tuple[Project, list[Any]]:
@@ -83,7 +70,7 @@ def _created(meta: MetaState | None = None) -> tuple[Project, list[Any]]:
 
 def _assert_replays(project: Project, history: Sequence[Any]) -> None:
     """Replaying the whole history rebuilds the project, attribute for attribute."""
-    assert vars(_replayed(history)) == vars(project)
+    assert vars(replay(history, Project)) == vars(project)
 
 
 def _version(number: int, digest: str, position: int = 10) -> Version:
@@ -113,9 +100,9 @@ def test_a_created_project_holds_the_meta_it_was_given() -> None:
 def test_creating_a_project_records_one_created_event_with_its_meta_and_actor() -> None:
     project = Project.create(_meta(), BOB)
     events = project.collect_events()
-    assert _names(events) == ["Created"]
+    assert names(events) == ["Created"]
     assert events[0].originator_id == project.id
-    assert _payload(events[0]) == {
+    assert payload(events[0]) == {
         "name": "zoo", "classes": (CAT, BOX), "tag_metas": (QUALITY, NOTE),
         "datasets": (TRAIN, TRAIN_CATS), "provenance": None, "actor": "bob",
         "session_id": SESSION,
@@ -125,7 +112,7 @@ def test_creating_a_project_records_one_created_event_with_its_meta_and_actor() 
 def test_replaying_the_created_event_rebuilds_an_equal_project() -> None:
     project = Project.create(_meta(), ALICE)
     events = project.collect_events()
-    replayed = _replayed(events)
+    replayed = replay(events, Project)
     assert replayed.id == project.id
     assert replayed.meta == project.meta
     assert vars(replayed) == vars(project)
@@ -136,8 +123,8 @@ def test_a_restored_project_names_its_source_version_in_its_first_event() -> Non
     project = Project.create(_meta(name="zoo v3"), ALICE, provenance=source)
     events = project.collect_events()
     assert project.provenance == source
-    assert _payload(events[0])["provenance"] == source
-    assert _replayed(events).provenance == source
+    assert payload(events[0])["provenance"] == source
+    assert replay(events, Project).provenance == source
 
 
 @pytest.mark.parametrize(("meta", "field"), [
@@ -161,8 +148,8 @@ def test_renaming_a_project_records_the_new_name() -> None:
     project.rename("zoo 2", BOB)
     events = project.collect_events()
     assert project.name == "zoo 2"
-    assert _names(events) == ["Renamed"]
-    assert _payload(events[0]) == {"name": "zoo 2", "actor": "bob", "session_id": SESSION}
+    assert names(events) == ["Renamed"]
+    assert payload(events[0]) == {"name": "zoo 2", "actor": "bob", "session_id": SESSION}
     _assert_replays(project, [*history, *events])
 
 
@@ -191,8 +178,8 @@ def test_a_class_added_without_an_id_gets_the_next_free_id() -> None:
     assert added == expected
     assert project.classes[6] == expected
     events = project.collect_events()
-    assert _names(events) == ["ClassAdded"]
-    assert _payload(events[0]) == {"object_class": expected, "actor": "bob", "session_id": SESSION}
+    assert names(events) == ["ClassAdded"]
+    assert payload(events[0]) == {"object_class": expected, "actor": "bob", "session_id": SESSION}
     _assert_replays(project, [*history, *events])
 
 
@@ -255,8 +242,8 @@ def test_a_class_in_use_may_change_its_title_and_color() -> None:
     project.change_class(renamed, 3, BOB)
     assert project.classes[1] == renamed
     events = project.collect_events()
-    assert _names(events) == ["ClassChanged"]
-    assert _payload(events[0]) == {"object_class": renamed, "actor": "bob", "session_id": SESSION}
+    assert names(events) == ["ClassChanged"]
+    assert payload(events[0]) == {"object_class": renamed, "actor": "bob", "session_id": SESSION}
     _assert_replays(project, [*history, *events])
 
 
@@ -264,7 +251,7 @@ def test_an_unused_class_may_change_its_shape() -> None:
     project = _project()
     project.change_class(ObjectClass(1, "cat", "polygon"), 0, ALICE)
     assert project.classes[1].shape == "polygon"
-    assert _names(project.collect_events()) == ["ClassChanged"]
+    assert names(project.collect_events()) == ["ClassChanged"]
 
 
 def test_changing_a_class_to_what_it_is_records_nothing() -> None:
@@ -294,8 +281,8 @@ def test_an_unused_class_is_removed() -> None:
     project.remove_class(5, 0, BOB)
     assert set(project.classes) == {1}
     events = project.collect_events()
-    assert _names(events) == ["ClassRemoved"]
-    assert _payload(events[0]) == {"class_id": 5, "actor": "bob", "session_id": SESSION}
+    assert names(events) == ["ClassRemoved"]
+    assert payload(events[0]) == {"class_id": 5, "actor": "bob", "session_id": SESSION}
     _assert_replays(project, [*history, *events])
 
 
@@ -324,8 +311,8 @@ def test_a_tag_meta_added_without_an_id_gets_the_next_free_id_and_keeps_its_fiel
     assert added == expected
     assert project.tag_metas[4] == expected
     events = project.collect_events()
-    assert _names(events) == ["TagMetaAdded"]
-    assert _payload(events[0]) == {"tag_meta": expected, "actor": "bob", "session_id": SESSION}
+    assert names(events) == ["TagMetaAdded"]
+    assert payload(events[0]) == {"tag_meta": expected, "actor": "bob", "session_id": SESSION}
     _assert_replays(project, [*history, *events])
 
 
@@ -367,8 +354,8 @@ def test_changing_a_tag_meta_records_its_new_fields() -> None:
     project.change_tag_meta(wider, BOB)
     assert project.tag_metas[1] == wider
     events = project.collect_events()
-    assert _names(events) == ["TagMetaChanged"]
-    assert _payload(events[0]) == {"tag_meta": wider, "actor": "bob", "session_id": SESSION}
+    assert names(events) == ["TagMetaChanged"]
+    assert payload(events[0]) == {"tag_meta": wider, "actor": "bob", "session_id": SESSION}
     _assert_replays(project, [*history, *events])
 
 
@@ -400,8 +387,8 @@ def test_an_unused_tag_meta_is_removed() -> None:
     project.remove_tag_meta(3, 0, BOB)
     assert set(project.tag_metas) == {1}
     events = project.collect_events()
-    assert _names(events) == ["TagMetaRemoved"]
-    assert _payload(events[0]) == {"meta_id": 3, "actor": "bob", "session_id": SESSION}
+    assert names(events) == ["TagMetaRemoved"]
+    assert payload(events[0]) == {"meta_id": 3, "actor": "bob", "session_id": SESSION}
     _assert_replays(project, [*history, *events])
 
 
@@ -424,8 +411,8 @@ def test_a_dataset_is_created_under_its_parent_with_the_next_free_id() -> None:
     assert project.datasets[3] == dataset
     assert project.meta.dataset_path(3) == "train/dogs"
     events = project.collect_events()
-    assert _names(events) == ["DatasetCreated"]
-    assert _payload(events[0]) == {"dataset": dataset, "actor": "bob", "session_id": SESSION}
+    assert names(events) == ["DatasetCreated"]
+    assert payload(events[0]) == {"dataset": dataset, "actor": "bob", "session_id": SESSION}
     _assert_replays(project, [*history, *events])
 
 
@@ -475,10 +462,10 @@ def test_renaming_and_moving_a_dataset_records_one_event_for_each() -> None:
     assert project.datasets[2] == Dataset(2, "felines", 3)
     assert project.meta.dataset_path(2) == "val/felines"
     events = project.collect_events()
-    assert _names(events) == ["DatasetCreated", "DatasetRenamed", "DatasetMoved"]
+    assert names(events) == ["DatasetCreated", "DatasetRenamed", "DatasetMoved"]
     by = {"actor": "bob", "session_id": SESSION}
-    assert _payload(events[1]) == {"dataset_id": 2, "name": "felines", **by}
-    assert _payload(events[2]) == {"dataset_id": 2, "parent_id": 3, **by}
+    assert payload(events[1]) == {"dataset_id": 2, "name": "felines", **by}
+    assert payload(events[2]) == {"dataset_id": 2, "parent_id": 3, **by}
     _assert_replays(project, [*history, *events])
 
 
@@ -486,7 +473,7 @@ def test_a_dataset_moved_to_the_root_records_only_a_move() -> None:
     project = _project()
     project.change_dataset(2, "cats", None, ALICE)
     assert project.datasets[2].parent_id is None
-    assert _names(project.collect_events()) == ["DatasetMoved"]
+    assert names(project.collect_events()) == ["DatasetMoved"]
 
 
 def test_changing_a_dataset_to_what_it_is_records_nothing() -> None:
@@ -546,8 +533,8 @@ def test_an_empty_dataset_is_removed() -> None:
     project.remove_dataset(2, 0, BOB)
     assert set(project.datasets) == {1}
     events = project.collect_events()
-    assert _names(events) == ["DatasetRemoved"]
-    assert _payload(events[0]) == {"dataset_id": 2, "actor": "bob", "session_id": SESSION}
+    assert names(events) == ["DatasetRemoved"]
+    assert payload(events[0]) == {"dataset_id": 2, "actor": "bob", "session_id": SESSION}
     _assert_replays(project, [*history, *events])
 
 
@@ -572,9 +559,9 @@ def test_versions_are_numbered_from_1_and_the_latest_is_the_last_one() -> None:
     assert project.latest_version == v2
     assert project.get_version(1) == v1
     events = project.collect_events()
-    assert _names(events) == ["VersionCreated", "VersionCreated"]
+    assert names(events) == ["VersionCreated", "VersionCreated"]
     by = {"actor": "bob", "session_id": SESSION}
-    assert [_payload(e) for e in events] == [{"version": v1, **by}, {"version": v2, **by}]
+    assert [payload(e) for e in events] == [{"version": v1, **by}, {"version": v2, **by}]
     _assert_replays(project, [*history, *events])
 
 
@@ -632,8 +619,8 @@ def test_a_revert_is_marked_in_the_log_without_changing_the_meta() -> None:
     assert project.meta == meta_before
     assert len(project.versions) == 1
     events = project.collect_events()
-    assert _names(events) == ["VersionCreated", "Reverted"]
-    assert _payload(events[1]) == {
+    assert names(events) == ["VersionCreated", "Reverted"]
+    assert payload(events[1]) == {
         "to_version": 1, "digest": "a" * 64, "actor": "bob", "session_id": SESSION}
     _assert_replays(project, [*history, *events])
 
@@ -662,7 +649,7 @@ def test_replaying_a_mixed_history_rebuilds_the_same_project() -> None:
     project.create_version(_version(1, "c" * 64), ALICE)
     events = project.collect_events()
     assert len(events) == 11  # ten commands, one change_dataset being a rename and a move
-    replayed = _replayed([*history, *events])
+    replayed = replay([*history, *events], Project)
     assert replayed.version == project.version == 12
     assert replayed.meta == project.meta
     assert vars(replayed) == vars(project)

@@ -8,7 +8,6 @@ are events; replaying them rebuilds an equal token.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
 from copy import deepcopy
 from typing import Any
 from uuid import UUID
@@ -18,26 +17,16 @@ import pytest
 from domain.errors import ConflictError, ValidationError
 from domain.token import ADMIN, ANNOTATE, MANAGE, READ, ROLES, Token, check_role
 from domain.values import Context
+from tests.unit.events import payload
+from tests.unit.events import replayed as replay
 
 SESSION = UUID("00000000-0000-4000-8000-000000000001")
 PROJECT = UUID("00000000-0000-4000-8000-00000000000a")
 ROOT = Context("root", session_id=SESSION)
 SECRET_HASH = hashlib.sha256(b"al_secret").hexdigest()
 
-_ENVELOPE = ("originator_id", "originator_version", "timestamp", "originator_topic")
 
 
-def _payload(event: Any) -> dict[str, Any]:
-    """What an event carries besides its envelope (id, version, time, topic)."""
-    return {k: v for k, v in vars(event).items() if k not in _ENVELOPE}
-
-
-def _replayed(events: Sequence[Any]) -> Token:
-    aggregate: Token | None = None
-    for e in events:
-        aggregate = e.mutate(aggregate)
-    assert isinstance(aggregate, Token)
-    return aggregate
 
 
 def _issued(role: str = "annotator", project_id: UUID | None = PROJECT,
@@ -66,7 +55,7 @@ def test_issuing_records_one_issued_event_with_everything_but_the_secret() -> No
     token, events = _issued()
     assert [type(e).__name__ for e in events] == ["Issued"]
     assert events[0].originator_id == token.id
-    assert _payload(events[0]) == {
+    assert payload(events[0]) == {
         "secret_hash": SECRET_HASH, "role": "annotator", "project_id": PROJECT,
         "name": "labeling laptop", "actor": "root", "session_id": SESSION,
     }
@@ -74,7 +63,7 @@ def test_issuing_records_one_issued_event_with_everything_but_the_secret() -> No
 
 def test_replaying_the_issued_event_rebuilds_an_equal_token() -> None:
     token, events = _issued(role="manager", project_id=None)
-    replayed = _replayed(events)
+    replayed = replay(events, Token)
     assert replayed.project_id is None
     assert replayed.permissions == token.permissions
     assert vars(replayed) == vars(token)
@@ -126,8 +115,8 @@ def test_a_revoked_token_grants_nothing() -> None:
     assert token.role == "admin"  # the record keeps what it was
     events = token.collect_events()
     assert [type(e).__name__ for e in events] == ["Revoked"]
-    assert _payload(events[0]) == {"actor": "security", "session_id": SESSION}
-    replayed = _replayed([*history, *events])
+    assert payload(events[0]) == {"actor": "security", "session_id": SESSION}
+    replayed = replay([*history, *events], Token)
     assert replayed.permissions == frozenset()
     assert vars(replayed) == vars(token)
 
