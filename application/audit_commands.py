@@ -76,8 +76,26 @@ class AuditIndexPort(Protocol):
         """Rows newest first (by time, then log order)."""
 
 
+class ProjectionsPort(Protocol):
+    """Every read model of the application, followed from its log."""
+
+    def catch_up(self, *views: Any, progress: Callable[[int, int], None] | None = None,
+                 batch: int = 1000) -> int:
+        """Bring the given views (every view if none) up to date; returns events read."""
+
+    def start(self) -> None:
+        """Follow the log in the background until :meth:`stop`."""
+
+    def stop(self, timeout: float = 10) -> None:
+        """Stop following."""
+
+
 class AuditCommands(StateQueries):
     audit_index: AuditIndexPort | None = None
+    projections: ProjectionsPort | None = None
+    """The runner that keeps every read model (audit index, workflow graph) up to date."""
+    workflow: object | None = None
+    """The workflow graph's read model (``projections.workflow.Workflow``)."""
 
     def _audit(self) -> AuditIndexPort:
         if self.audit_index is None:

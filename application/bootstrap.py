@@ -39,8 +39,12 @@ def build_app(settings: Settings) -> AnnoLedger:
     from infrastructure.media_store import LocalMediaStore
     from infrastructure.persistence.audit_queries import AuditQueries
     from infrastructure.persistence.factory import LedgerRecorder
+    from infrastructure.persistence.recorders import SqlViewStorage
     from infrastructure.snapshots import ManifestSnapshots
     from projections.audit_index import AuditIndex
+    from projections.runner import ProjectionRunner
+    from projections.workflow import Workflow
+    from projections.workflow_graph import WorkflowView
 
     apply_bounds(settings)
     app = AnnoLedger(
@@ -58,7 +62,12 @@ def build_app(settings: Settings) -> AnnoLedger:
                          denied=database_files(settings.db_url))
     app.formats = Formats(access)
     app.media_access = access
-    app.audit_index = AuditIndex(recorder.engine, app.name)
+    views = SqlViewStorage(recorder.engine, recorder)
+    audit_index = AuditIndex(views, app.name)
+    workflow_view = WorkflowView(views, app.name.lower())
+    projections = ProjectionRunner(app, (audit_index, workflow_view))
+    app.audit_index, app.projections = audit_index, projections
+    app.workflow = Workflow(app, workflow_view, projections)
     app.history_store = app.proof_store = AuditQueries(recorder.engine, recorder.tables)
     app.media = store
     return app
@@ -78,3 +87,10 @@ def bundled_media() -> Path:
     import infrastructure
 
     return Path(infrastructure.__file__).parent / "demo_data"
+
+
+def close_storage() -> None:
+    """Close the database engines this process opened (SQLite folds its WAL back)."""
+    from infrastructure.persistence.factory import dispose_engines
+
+    dispose_engines()

@@ -15,22 +15,23 @@ from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
 
-from application.annotation_json import (
+from application.base import utc_now
+from application.item_commands import Edit, ItemCommands, with_defaults
+from application.media import MediaStore
+from application.ports import SYSTEM_PROJECT, CatalogEntry, ProjectWrite
+from domain.errors import DuplicateNameError, NotFoundError, ValidationError
+from domain.item import Item
+from domain.media_upload import MediaUpload
+from domain.names import check_item_name
+from domain.state import ItemState, MetaState
+from domain.supervisely_json import (
+    Annotation,
     annotation_json,
     parse_annotation,
     parse_object,
     parse_object_patch,
     tag_value,
 )
-from application.base import utc_now
-from application.item_commands import Edit, ItemCommands, with_defaults
-from application.media import MediaStore
-from application.ports import SYSTEM_PROJECT, CatalogEntry, ProjectWrite
-from domain.errors import DuplicateNameError, NotFoundError
-from domain.item import Item
-from domain.media_upload import MediaUpload
-from domain.names import check_item_name
-from domain.state import ItemState, MetaState
 from domain.values import Context, MediaLink, Tag
 
 
@@ -64,7 +65,7 @@ class ItemEdits(ItemCommands):
                          media: MediaLink, annotation: Any, ctx: Context) -> UUID:
         """An item linked to media stored elsewhere, with an optional annotation."""
         meta = self.get_project(project_id).meta
-        ann = parse_annotation(meta, annotation or {}, media)
+        ann = _annotation_of(meta, annotation or {}, media)
         objects = tuple(with_defaults(o, ctx) for o in ann.objects)
         return self.upload(project_id, ItemState(dataset_id, name, media, ann.tags, objects,
                                                  ann.description), ctx)
@@ -109,7 +110,7 @@ class ItemEdits(ItemCommands):
     def put_annotation(self, project_id: UUID, item_id: UUID, expected: int | None,
                        data: Any, ctx: Context) -> int:
         def edit(item: Item, meta: MetaState) -> None:
-            ann = parse_annotation(meta, data, item.media)
+            ann = _annotation_of(meta, data, item.media)
             objects = tuple(with_defaults(o, ctx) for o in ann.objects)
             item.replace_annotation(meta, ItemState(
                 item.dataset_id, item.name, item.media, ann.tags, objects, ann.description), ctx)
@@ -178,3 +179,10 @@ class ItemEdits(ItemCommands):
             raise RuntimeError("no media store is configured")
         return self.media
 
+
+def _annotation_of(meta: MetaState, data: Any, media: MediaLink) -> Annotation:
+    """An annotation for an item whose image is ``media``: a ``size`` given must be its."""
+    ann = parse_annotation(meta, data)
+    if ann.size is not None and ann.size != (media.width, media.height):
+        raise ValidationError("size", f"the item's image is {media.width}x{media.height}")
+    return ann

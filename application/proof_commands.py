@@ -24,9 +24,9 @@ from application.base import class_counts
 from application.loading import gc_paused
 from application.ports import ChainReport, LogRecord
 from application.states import REMOVED, StateQueries
+from application.topics import is_event
+from domain.item import Item
 from domain.log_digest import HeadMark, decode_digest, encode_digest
-
-ITEM_TOPIC = "domain.item:Item."
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +154,7 @@ class ProofCommands(StateQueries):
             oid = rec.originator_id
             if oid == project_id:
                 meta_version = rec.originator_version
-            elif rec.topic.startswith(ITEM_TOPIC):
+            elif is_event(rec.topic, Item.Event):
                 try:
                     event: Any = self.mapper.to_domain_event(rec.stored_event())
                     items[oid] = event.mutate(items.get(oid))

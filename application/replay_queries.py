@@ -27,7 +27,7 @@ from domain.errors import ValidationError
 from domain.geometry_compare import GeometryComparison, compare_geometry
 from domain.item import Item
 from domain.meta_changes import describe_other, describe_project, fold_names, target_of
-from domain.predicates import parse_predicate
+from domain.predicates import parse_predicate, require_known_names
 from domain.rules import object_shape
 from domain.state import ItemState, MetaState, ProjectState
 from domain.values import AnnotationObject
@@ -61,9 +61,14 @@ class BisectResult:
     head: int
     probes: tuple[tuple[int, bool], ...]
     event: LogEntry | None
+    """The event at ``position``; None when there is none or it held from the start."""
+    from_start: bool = False
+    """It already holds at the first position searched (by default the new, empty
+    project): no event searched made it true, so the answer points at no change."""
 
     def as_json(self) -> dict[str, Any]:
         return {"predicate": self.predicate, "position": self.position, "head": self.head,
+                "holds_from_start": self.from_start,
                 "probes": [{"position": p, "holds": h} for p, h in self.probes],
                 "event": self.event.as_json() if self.event else None}
 
@@ -146,14 +151,22 @@ class ReplayQueries(HistoryQueries):
                 names = fold_names(names, self.mapper.to_domain_event(rec.stored_event()))
         return names or Names()
 
-    def bisect(self, project_id: UUID, predicate: str) -> BisectResult:
-        """The first position at which ``predicate`` holds, by binary search over positions.
+    def bisect(self, project_id: UUID, predicate: str, *, start: int = 1) -> BisectResult:
+        """The first position from ``start`` on at which ``predicate`` holds, by binary
+        search over positions.
 
         Assumes the predicate, once true, stays true (a regression that persists); with
         one that flips back and forth it finds one of the positions where it turns true.
+        A predicate that already holds at ``start`` (by default the new, empty project) is
+        reported as holding from the start, not as changed by the event there: give a
+        ``start`` known to be good (a version's position) to find where it went wrong.
+        Classes and tags it names must have existed in the project at some point.
         """
         node = parse_predicate(predicate)
+        require_known_names(node, *self._names_ever(project_id))
         head = self.project_view(project_id).position
+        if not 1 <= start <= max(head, 1):
+            raise ValidationError("from", f"must be between 1 and {head}, got {start}")
         probes: list[tuple[int, bool]] = []
 
         def holds(position: int) -> bool:
@@ -163,15 +176,30 @@ class ReplayQueries(HistoryQueries):
 
         if head < 1 or not holds(head):
             return BisectResult(predicate, None, head, tuple(probes), None)
-        lo, hi = 1, head
+        lo, hi = start, head
         while lo < hi:
             mid = (lo + hi) // 2
             if holds(mid):
                 hi = mid
             else:
                 lo = mid + 1
+        if lo == start:
+            return BisectResult(predicate, lo, head, tuple(probes), None, from_start=True)
         event = self.replay_step(project_id, lo, lo)[0]
         return BisectResult(predicate, lo, head, tuple(probes), event)
+
+    def _names_ever(self, project_id: UUID) -> tuple[set[str], set[str]]:
+        """Every class title and tag name the project has had, now or before."""
+        meta = self.get_project(project_id).meta
+        classes = {c.title for c in meta.classes.values()}
+        tags = {t.name for t in meta.tag_metas.values()}
+        if self.history_store is not None:
+            names: Names | None = None
+            for rec in self.history_store.item_log(project_id):
+                names = fold_names(names, self.mapper.to_domain_event(rec.stored_event()))
+                classes.update(names.classes.values())
+                tags.update(names.tags.values())
+        return classes, tags
 
     def diff_geometry(self, project_id: UUID, a: int | str, b: int | str,
                       threshold: float = 0.5) -> GeometryComparison:

@@ -29,6 +29,7 @@ from application.authorization import Caller
 from application.base import LedgerBase
 from application.ports import SYSTEM_PROJECT, ProjectWrite
 from application.session_views import SessionView
+from application.topics import event_class, is_event
 from domain.errors import NoChangesError, NotFoundError, ValidationError
 from domain.session import AppSession, NodeRef
 from domain.values import Context
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
     from application.views import ProjectView
     from domain.values import Version
 
-STARTED_TOPIC = "domain.session:AppSession.Started"
+STARTED = event_class(AppSession, "Started")
 _VERSION_REF = re.compile(r"^(?P<project>.+?)@v?(?P<number>\d+)$")
 
 
@@ -134,7 +135,7 @@ class SessionCommands(LedgerBase):
         records = self.store.log(SYSTEM_PROJECT, desc=True, with_state=False)
         views = []
         for rec in records:
-            if rec.topic != STARTED_TOPIC:
+            if not is_event(rec.topic, STARTED):
                 continue
             session = self.get_session(rec.originator_id)
             if not authz.sees_session(by, session):

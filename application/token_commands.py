@@ -14,12 +14,12 @@ from uuid import UUID
 
 from application.base import LedgerBase
 from application.ports import SYSTEM_PROJECT, ProjectWrite
+from application.topics import is_event
 from domain.errors import NotFoundError
 from domain.token import MANAGE, READ, ROLES, Token
 from domain.values import Context
 
 PREFIX = "al_"
-_TOPIC = "domain.token:Token."
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +87,7 @@ class TokenCommands(LedgerBase):
     def tokens(self) -> list[TokenView]:
         """Every token ever issued, oldest first (found in the system log)."""
         ids = [r.originator_id for r in self.store.log(SYSTEM_PROJECT, with_state=False)
-               if r.topic.startswith(_TOPIC) and r.originator_version == 1]
+               if is_event(r.topic, Token.Event) and r.originator_version == 1]
         return [_view(self._token(i)) for i in ids]
 
     def revoke_token(self, token_id: UUID, ctx: Context) -> None:

@@ -23,19 +23,23 @@ Strings take single or double quotes. Functions::
     classes()                number of classes in the project's meta
 
 Ordering comparisons between values of different kinds (a number and none) are false.
+A class or tag the project never had is refused (:func:`require_known_names`) rather
+than counted as zero: a misspelt name would otherwise make a predicate trivially true.
 Example: ``count(class="cat") < 3 or class_of(object=7) == "dog" and not empty_items() > 0``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from domain.errors import ValidationError
 
 MAX_LENGTH = 2000
+LISTED = 40
+"""At most this many known names are listed when refusing an unknown one."""
 _TOKEN = re.compile(r"""\s*(?:(?P<num>-?\d+(?:\.\d+)?)|(?P<str>"[^"]*"|'[^']*')
     |(?P<op>==|!=|<=|>=|<|>|\(|\)|,|=)|(?P<name>[A-Za-z_][A-Za-z_0-9]*))""", re.X)
 _WORDS = {"true": True, "false": False, "none": None}
@@ -225,6 +229,49 @@ class _Parser:
             raise _error(self.text, at, f"{name}() needs {fn.params[0][0]}=...")
         self.expect(")")
         return Node("call", (name, value))
+
+
+def named(node: Node) -> tuple[set[str], set[str]]:
+    """The class titles and tag names a predicate names: in ``count(class=...)``,
+    ``objects(class=...)``, ``tagged(tag=...)`` and compared with ``class_of(...)``."""
+    classes: set[str] = set()
+    tags: set[str] = set()
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.op == "call":
+            name, value = current.args
+            if name in ("count", "objects") and value is not None:
+                classes.add(value)
+            elif name == "tagged":
+                tags.add(value)
+        elif current.op in _COMPARE:
+            calls = [a for a in current.args if a.op == "call" and a.args[0] == "class_of"]
+            texts = [a.args[0] for a in current.args
+                     if a.op == "lit" and isinstance(a.args[0], str)]
+            if calls and texts:
+                classes.update(t for t in texts if not t.startswith("#"))
+        if current.op != "lit":
+            stack.extend(a for a in current.args if isinstance(a, Node))
+    return classes, tags
+
+
+def require_known_names(node: Node, classes: Collection[str], tags: Collection[str]) -> None:
+    """Refuse a predicate that names a class or tag outside ``classes`` / ``tags``.
+
+    ``class_of`` answers ``#id`` for an object whose class is gone; such names pass.
+    """
+    wanted_classes, wanted_tags = named(node)
+    for kind, wanted, known in (("class", wanted_classes, classes),
+                                ("tag", wanted_tags, tags)):
+        unknown = sorted(wanted - set(known))
+        if unknown:
+            names = sorted(known)
+            listed = ", ".join(repr(n) for n in names[:LISTED]) or "none"
+            if len(names) > LISTED:
+                listed += f" and {len(names) - LISTED} more"
+            raise ValidationError("predicate", f"unknown {kind} {', '.join(map(repr, unknown))}"
+                                               f" (known {kind} names: {listed})")
 
 
 def parse_predicate(text: str) -> Node:

@@ -1,155 +1,163 @@
 """The audit index: every event as an indexed SQL row, kept up to date from the log.
 
-A :class:`~projections.runner.TrackedView`: :func:`~projections.runner.catch_up` feeds it
-decoded notifications in log order, and each batch's rows, the briefs it folded and its
-tracking record are written in one transaction. The tracking row is read (locked on
-PostgreSQL) inside that transaction, so two processes catching up at once never apply an
-event twice. A batch costs a fixed number of statements: one lookup of project and log
-position in the events table, one read of the briefs it needs, bulk inserts.
+A :class:`~projections.runner.TrackedView` that handles the events of every aggregate
+(items, projects, app sessions, tokens, data nodes, media uploads), dispatched by class;
+each batch's rows, the briefs it folded and its tracking record are written in one
+transaction that holds the view's tracking row, so two processes catching up at once
+never apply an event twice. A batch costs a fixed number of statements: one lookup of
+project and log position in the events table, one read of the briefs it needs, bulk
+inserts.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+import functools
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from sqlalchemy import Connection, Engine
-from sqlalchemy import exc as sa_exc
+from eventsourcing.application import Application
+from eventsourcing.persistence import Tracking
+from sqlalchemy import Connection
 
 from application.audit_commands import AuditFilter, AuditRow
-from domain.changes import Names, changed_objects, describe_item, event_kind, fold_item
+from domain.changes import Names, changed_objects, describe_item, fold_item
+from domain.data_node import DataNode
+from domain.item import Item
+from domain.media_upload import MediaUpload
 from domain.meta_changes import describe_other, describe_project, fold_names, session_of, target_of
-from infrastructure.persistence.engine import create_tables
+from domain.project import Project
+from domain.session import AppSession
+from domain.token import Token
 from projections.audit_schema import audit_tables
 from projections.audit_state import BriefStore
-from projections.runner import Decoded, catch_up
+from projections.runner import Decoded, Progress, TrackedView, ViewStorage, catch_up
 
 
-class AuditIndex:
-    name = "audit"
+@dataclass
+class _Batch:
+    """What one batch reads before its events and collects from them."""
 
-    def __init__(self, engine: Engine, app_name: str = "annoledger") -> None:
-        self.engine = engine
+    where: dict[int, tuple[UUID, int]]
+    state: dict[str, Any]
+    dirty: set[str] = field(default_factory=set)
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    refs: list[dict[str, int]] = field(default_factory=list)
+    written: dict[str, Any] = field(default_factory=dict)
+
+
+class AuditIndex(TrackedView):
+    name = "audit_index"
+
+    def __init__(self, storage: ViewStorage, app_name: str = "annoledger") -> None:
+        super().__init__(storage)
         self.t = audit_tables(app_name)
+        self.metadata = self.t.metadata
         self.briefs = BriefStore(self.t.state)
-        self._ready = False
+        self._batch: _Batch | None = None
 
-    def _ensure(self) -> None:
-        if not self._ready:
-            create_tables(self.engine, self.t.metadata)
-            self._ready = True
-
-    @contextmanager
-    def _writing(self) -> Iterator[Connection]:
-        self._ensure()
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(immediate=True)  # SQLite: BEGIN IMMEDIATE
-            with conn.begin():
-                yield conn
+    def catch_up(self, app: Application[Any], progress: Progress | None = None) -> int:
+        return catch_up(app, self, progress=progress)
 
     # -- the tracked view ----------------------------------------------------------------
 
-    def catch_up(self, app: Any, progress: Callable[[int, int], None] | None = None) -> int:
-        return catch_up(app, self, progress=progress)
+    def open_batch(self, conn: Connection, position: int, batch: Sequence[Decoded]) -> None:
+        where = self._positions(conn, batch[0][0].id, batch[-1][0].id)
+        keys = {f"p:{where[n.id][0]}" for n, _ in batch if n.id in where}
+        keys |= {("i:" if isinstance(e, Item.Event) else "a:") + str(e.originator_id)
+                 for _, e in batch if self.handles(e) and not isinstance(e, Project.Event)}
+        self._batch = _Batch(where, self.briefs.load(conn, keys, position))
 
-    def position(self) -> int:
-        self._ensure()
-        tr = self.t.tracking
-        with self.engine.connect() as conn:
-            value = conn.execute(sa.select(tr.c.notification_id).where(
-                tr.c.name == self.name)).scalar()
-        return int(value or 0)
+    @functools.singledispatchmethod
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
+        """An event of no aggregate annoledger knows: not indexed."""
 
-    def apply(self, batch: Sequence[Decoded]) -> None:
-        try:
-            with self._writing() as conn:
-                written = self._apply(conn, batch)
-        except sa_exc.IntegrityError:
-            self.briefs.forget()
-            return  # another process recorded the same batch first
-        except BaseException:
-            self.briefs.forget()
-            raise
-        if written is not None:
-            self.briefs.remember(*written)
+    @process_event.register(Item.Event)
+    def _item(self, e: Any, tracking: Tracking) -> None:
+        b = self._open()
+        key = f"i:{e.originator_id}"
+        before = b.state.get(key)
+        after = fold_item(before, e)
+        project_id = b.where.get(tracking.notification_id, (None, 0))[0]
+        summary = describe_item(e, before, after, b.state.get(f"p:{project_id}") or Names())
+        b.state[key] = after
+        b.dirty.add(key)
+        actor = str(getattr(e, "actor", "") or "")
+        self._row(tracking, e, summary, actor, item_id=e.originator_id,
+                  touched=changed_objects(before, after))
 
-    def _apply(self, conn: Connection, batch: Sequence[Decoded]
-               ) -> tuple[dict[str, Any], int] | None:
-        tr = self.t.tracking
-        done = conn.execute(sa.select(tr.c.notification_id).where(
-            tr.c.name == self.name).with_for_update()).scalar()
-        todo = [(n, e) for n, e in batch if done is None or n.id > done]
-        if not todo:
-            return None
-        where = self._positions(conn, todo[0][0].id, todo[-1][0].id)
-        keys = {f"p:{where[n.id][0]}" for n, _ in todo if n.id in where}
-        keys |= {("i:" if event_kind(e).startswith("Item.") else "a:") + str(e.originator_id)
-                 for _, e in todo if not event_kind(e).startswith("Project.")}
-        state = self.briefs.load(conn, keys, done)
-        dirty: set[str] = set()
-        rows: list[dict[str, Any]] = []
-        refs: list[dict[str, int]] = []
-        for n, e in todo:
-            project_id, position = where.get(n.id, (None, 0))
-            row, touched = self._row(n.id, e, project_id, position, state, dirty)
-            rows.append(row)
-            refs.extend({"object_id": o, "notification_id": n.id} for o in touched)
-        conn.execute(self.t.rows.insert(), rows)
-        if refs:
-            conn.execute(self.t.objects.insert(), refs)
-        written = {k: state[k] for k in dirty}
-        self.briefs.store(conn, written)
-        last = todo[-1][0].id
-        if done is None:
-            conn.execute(tr.insert().values(name=self.name, notification_id=last))
+    @process_event.register(Project.Event)
+    def _project(self, e: Any, tracking: Tracking) -> None:
+        b = self._open()
+        project_id = b.where.get(tracking.notification_id, (None, 0))[0]
+        key = f"p:{project_id}"
+        after = fold_names(b.state.get(key), e)
+        summary = describe_project(e, b.state.get(key), after)
+        b.state[key] = after
+        b.dirty.add(key)
+        self._row(tracking, e, summary, str(getattr(e, "actor", "") or ""))
+
+    @process_event.register(AppSession.Event)
+    @process_event.register(Token.Event)
+    @process_event.register(DataNode.Event)
+    @process_event.register(MediaUpload.Event)
+    def _other(self, e: Any, tracking: Tracking) -> None:
+        b = self._open()
+        actor = str(getattr(e, "actor", "") or "")
+        # Later events of a session or token name no actor: the one who started it.
+        key = f"a:{e.originator_id}"
+        if actor:
+            b.state[key] = actor[:255]
+            b.dirty.add(key)
         else:
-            conn.execute(tr.update().where(tr.c.name == self.name).values(notification_id=last))
-        return written, last
+            actor = b.state.get(key, "")
+        self._row(tracking, e, describe_other(e), actor)
 
-    def _row(self, nid: int, e: Any, project_id: UUID | None, position: int,
-             state: dict[str, Any], dirty: set[str]) -> tuple[dict[str, Any], list[int]]:
-        kind = event_kind(e)
+    def close_batch(self, conn: Connection) -> None:
+        b = self._open()
+        if b.rows:
+            conn.execute(self.t.rows.insert(), b.rows)
+        if b.refs:
+            conn.execute(self.t.objects.insert(), b.refs)
+        b.written = {k: b.state[k] for k in b.dirty}
+        self.briefs.store(conn, b.written)
+
+    def committed(self, before: int, after: int) -> None:
+        if self._batch is not None:
+            self.briefs.remember(self._batch.written, after)
+        self._batch = None
+
+    def abandoned(self) -> None:
+        self._batch = None
+        self.briefs.forget()
+
+    def clear(self, conn: Connection) -> None:
+        for table in (self.t.rows, self.t.objects, self.t.state):
+            conn.execute(table.delete())
+
+    def _open(self) -> _Batch:
+        if self._batch is None:
+            raise RuntimeError("audit index events are processed only inside a batch")
+        return self._batch
+
+    def _row(self, tracking: Tracking, e: Any, summary: str, actor: str, *,
+             item_id: UUID | None = None, touched: Sequence[int] = ()) -> None:
+        b = self._open()
+        nid = tracking.notification_id
+        project_id, position = b.where.get(nid, (None, 0))
+        kind = type(e).__qualname__
         target = target_of(e)
-        pkey = f"p:{project_id}"
-        names = state.get(pkey) or Names()
-        touched: list[int] = []
-        item_id = None
-        if kind.startswith("Item."):
-            key, item_id = f"i:{e.originator_id}", e.originator_id
-            before = state.get(key)
-            after = fold_item(before, e)
-            summary = describe_item(e, before, after, names)
-            touched = changed_objects(before, after)
-            state[key] = after
-            dirty.add(key)
-        elif kind.startswith("Project."):
-            after_names = fold_names(state.get(pkey), e)
-            summary = describe_project(e, state.get(pkey), after_names)
-            state[pkey] = after_names
-            dirty.add(pkey)
-        else:
-            summary = describe_other(e)
-        actor = str(getattr(e, "actor", "") or "")[:255]
-        if not item_id and kind.split(".")[0] not in ("Item", "Project"):
-            # Later events of a session or token name no actor: the one who started it.
-            key = f"a:{e.originator_id}"
-            if actor:
-                state[key] = actor
-                dirty.add(key)
-            else:
-                actor = state.get(key, "")
-        row = {
-            "notification_id": nid, "time": e.timestamp.timestamp(), "actor": actor,
+        b.rows.append({
+            "notification_id": nid, "time": e.timestamp.timestamp(), "actor": actor[:255],
             "type": kind[:100], "event": kind.rpartition(".")[2][:64],
             "target_kind": target.kind, "target_id": target.id[:64],
             "project_id": project_id, "position": position, "item_id": item_id,
             "object_id": target.object_id, "session_id": session_of(e), "summary": summary,
-        }
-        return row, touched
+        })
+        b.refs.extend({"object_id": o, "notification_id": nid} for o in touched)
 
     def _positions(self, conn: Connection, first: int, last: int) -> dict[int, tuple[UUID, int]]:
         ev = self.t.events
@@ -160,7 +168,7 @@ class AuditIndex:
     # -- queries -------------------------------------------------------------------------
 
     def query(self, where: AuditFilter, limit: int, offset: int) -> list[AuditRow]:
-        self._ensure()
+        self.ensure()
         r = self.t.rows
         q = sa.select(r)
         for column, value in ((r.c.actor, where.actor), (r.c.project_id, where.project_id),
@@ -182,13 +190,6 @@ class AuditIndex:
         q = q.order_by(r.c.time.desc(), r.c.notification_id.desc()).limit(limit).offset(offset)
         with self.engine.connect() as conn:
             return [_view(row) for row in conn.execute(q)]
-
-    def reset(self) -> None:
-        """Forget every row: the next catch-up rebuilds the index from the first event."""
-        with self._writing() as conn:
-            for table in (self.t.rows, self.t.objects, self.t.state, self.t.tracking):
-                conn.execute(table.delete())
-        self.briefs.forget()
 
 
 def _view(r: Any) -> AuditRow:

@@ -7,7 +7,7 @@ auditors ask: by actor, project, event or session within a time range, by item.
 ``objects`` (keyed by object, then event): every object an event touched (an upload
 touches all of its objects), for "everything that happened to object O". ``state``: the
 briefs the projection folds to write before/after summaries (:mod:`domain.changes`).
-``tracking``: the last notification applied, written in the same transaction as the rows.
+The index's position is kept with every other view's (:mod:`projections.runner`).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ class AuditTables:
     rows: Table
     objects: Table
     state: Table
-    tracking: Table
     events: sa.TableClause
     """The application's own events table, read (never written) for project and position."""
 
@@ -65,15 +64,10 @@ def audit_tables(app_name: str = "annoledger") -> AuditTables:
         Column("key", String(40), primary_key=True),
         Column("data", Text, nullable=False),
     )
-    tracking = Table(
-        f"{p}_tracking", md,
-        Column("name", String(64), primary_key=True),
-        Column("notification_id", BigInteger, nullable=False),
-    )
     events = sa.table(
         f"{prefix}_events",
         sa.column("notification_id", BigInteger),
         sa.column("project_id", Uuid),
         sa.column("position", BigInteger),
     )
-    return AuditTables(md, rows, objects, state, tracking, events)
+    return AuditTables(md, rows, objects, state, events)

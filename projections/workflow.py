@@ -1,8 +1,9 @@
 """The workflow graph as interfaces use it: caught up, resolved, queried, drawn.
 
-One :class:`Workflow` per application object (:func:`workflow_for`): it owns the
-tracked view, catches it up before each question (a pull: cheap when nothing is new,
-and correct on SQLite, which has no push subscriptions), and turns what users type
+One :class:`Workflow` per application object, built by the composition root and found
+with :func:`workflow_for`: it holds the tracked view, catches it up through the
+application's projection runner before each question (a pull: cheap when nothing is
+new, and correct on SQLite, which has no push subscriptions), and turns what users type
 (a project name, ``cats@2``, a session id, ``model_weight:s3://...``) into node ids.
 
 Every question takes ``only``: the project a caller limited to one may read (None: every
@@ -25,7 +26,7 @@ from application.authorization import resolve_project_in
 from domain.errors import NotFoundError, ValidationError
 from domain.session import NODE_TYPES
 from projections import workflow_queries as q
-from projections.runner import catch_up
+from projections.runner import ProjectionRunner
 from projections.workflow_graph import WorkflowView
 from projections.workflow_ids import KIND_OF_TYPE, node_id
 from projections.workflow_scope import readable_subgraph
@@ -34,13 +35,14 @@ if TYPE_CHECKING:
     from application.app import AnnoLedger
 
 _VERSION = re.compile(r"^(?P<project>.+?)@v?(?P<number>\d+)$")
-_cache: weakref.WeakKeyDictionary[Any, Workflow] = weakref.WeakKeyDictionary()
 
 
 def workflow_for(app: AnnoLedger) -> Workflow:
-    found = _cache.get(app)
-    if found is None:
-        found = _cache[app] = Workflow(app)
+    """The application's workflow read model (``app.workflow``, set by the bootstrap)."""
+    found = app.workflow
+    if not isinstance(found, Workflow):
+        raise RuntimeError("no workflow graph is configured: build the application with "
+                           "application.bootstrap.build_app")
     return found
 
 
@@ -67,16 +69,16 @@ def parse_time(value: str | float | datetime | None) -> float | None:
 
 
 class Workflow:
-    def __init__(self, app: AnnoLedger) -> None:
+    def __init__(self, app: AnnoLedger, view: WorkflowView, runner: ProjectionRunner) -> None:
         self.app = app
-        engine = app.recorder.engine  # type: ignore[attr-defined]
-        self.view = WorkflowView(engine, app.name.lower())
+        self.view = view
+        self.runner = runner
         self._scoped: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[UUID, nx.MultiDiGraph]] \
             = weakref.WeakKeyDictionary()
 
     def refresh(self) -> int:
         """Apply what the log holds beyond the view's position; returns how many."""
-        return catch_up(self.app, self.view)
+        return self.runner.catch_up(self.view)
 
     def graph(self, as_of: str | float | datetime | None = None,
               only: UUID | None = None) -> nx.MultiDiGraph:

@@ -8,14 +8,22 @@ name). Events that do not concern the workflow (items, classes, tags) give nothi
 Edges: ``input`` (data node -> session), ``output`` (session -> data node), ``version``
 (project -> each of its versions, from ``Project.VersionCreated``) and ``restored``
 (version -> the project restored from it, from ``Project.Created`` with provenance).
+
+:func:`changes_of` dispatches on the event's class (:func:`functools.singledispatch`),
+never on its stored topic or module path: renaming a module cannot silently empty the
+graph, and an event of any class not registered here gives nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
 from dataclasses import dataclass
 from typing import Any
 
+from application.topics import event_class
+from domain.data_node import DataNode
+from domain.project import Project
+from domain.session import AppSession
 from projections.workflow_ids import node_id, project_node, session_node, version_node
 
 
@@ -35,15 +43,16 @@ class EdgeChange:
 
 
 Change = NodeChange | EdgeChange
-Handler = Callable[[Any, float], list[Change]]
 
 
-def changes_of(event: Any) -> list[Change]:
-    kind = type(event)
-    handler = HANDLERS.get(f"{kind.__module__}:{kind.__qualname__}")
-    if handler is None:
-        return []
-    return handler(event, event.timestamp.timestamp())
+@functools.singledispatch
+def changes_of(event: object) -> list[Change]:
+    """What ``event`` changes in the graph: nothing, unless its class is registered below."""
+    return []
+
+
+def _at(event: Any) -> float:
+    return float(event.timestamp.timestamp())
 
 
 def _iso(t: float) -> str:
@@ -52,7 +61,9 @@ def _iso(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat()
 
 
-def _started(e: Any, t: float) -> list[Change]:
+@changes_of.register(event_class(AppSession, "Started"))
+def _started(e: Any) -> list[Change]:
+    t = _at(e)
     return [NodeChange(session_node(e.originator_id), {
         "type": "app_session", "ref": str(e.originator_id), "app": e.app,
         "session_kind": e.kind, "actor": e.actor, "status": "running",
@@ -71,33 +82,46 @@ def _data(e: Any) -> dict[str, Any]:
     return attrs
 
 
-def _input(e: Any, t: float) -> list[Change]:
+@changes_of.register(event_class(AppSession, "InputAdded"))
+def _input(e: Any) -> list[Change]:
+    t = _at(e)
     data = node_id(e.type, e.ref)
     return [NodeChange(data, _data(e), t),
             EdgeChange(data, session_node(e.originator_id), "input", t)]
 
 
-def _output(e: Any, t: float) -> list[Change]:
+@changes_of.register(event_class(AppSession, "OutputAdded"))
+def _output(e: Any) -> list[Change]:
+    t = _at(e)
     data = node_id(e.type, e.ref)
     return [NodeChange(data, _data(e), t),
             EdgeChange(session_node(e.originator_id), data, "output", t)]
 
 
-def _progressed(e: Any, t: float) -> list[Change]:
+@changes_of.register(event_class(AppSession, "Progressed"))
+def _progressed(e: Any) -> list[Change]:
+    t = _at(e)
     return [NodeChange(session_node(e.originator_id), {
         "progress_done": e.done, "progress_total": e.total, "progress_message": e.message}, t)]
 
 
-def _finished(e: Any, t: float) -> list[Change]:
+@changes_of.register(event_class(AppSession, "Finished"))
+def _finished(e: Any) -> list[Change]:
+    t = _at(e)
     return [NodeChange(session_node(e.originator_id),
                        {"status": e.status, "finished_at": _iso(t)}, t)]
 
 
-def _declared(e: Any, t: float) -> list[Change]:
+@changes_of.register(event_class(DataNode, "Declared"))
+@changes_of.register(event_class(DataNode, "Described"))
+def _declared(e: Any) -> list[Change]:
+    t = _at(e)
     return [NodeChange(node_id(e.type, e.ref), _data(e), t)]
 
 
-def _linked(e: Any, t: float) -> list[Change]:
+@changes_of.register(event_class(DataNode, "Linked"))
+def _linked(e: Any) -> list[Change]:
+    t = _at(e)
     owner = node_id(e.owner_type, e.owner_ref)
     data = node_id(e.type, e.ref)
     edge = EdgeChange(data, owner, "input", t) if e.direction == "input" else EdgeChange(
@@ -105,7 +129,9 @@ def _linked(e: Any, t: float) -> list[Change]:
     return [NodeChange(data, _data(e), t), edge]
 
 
-def _project_created(e: Any, t: float) -> list[Change]:
+@changes_of.register(event_class(Project, "Created"))
+def _project_created(e: Any) -> list[Change]:
+    t = _at(e)
     project = project_node(e.originator_id)
     changes: list[Change] = [NodeChange(project, {
         "type": "project", "ref": str(e.originator_id), "name": e.name,
@@ -123,11 +149,15 @@ def _project_created(e: Any, t: float) -> list[Change]:
     return changes
 
 
-def _renamed(e: Any, t: float) -> list[Change]:
+@changes_of.register(event_class(Project, "Renamed"))
+def _renamed(e: Any) -> list[Change]:
+    t = _at(e)
     return [NodeChange(project_node(e.originator_id), {"name": e.name}, t)]
 
 
-def _version_created(e: Any, t: float) -> list[Change]:
+@changes_of.register(event_class(Project, "VersionCreated"))
+def _version_created(e: Any) -> list[Change]:
+    t = _at(e)
     v, pid = e.version, e.originator_id
     node = version_node(pid, v.number)
     return [
@@ -139,18 +169,3 @@ def _version_created(e: Any, t: float) -> list[Change]:
             "digest": v.digest, "session": str(e.session_id) if e.session_id else ""}, t),
         EdgeChange(project_node(pid), node, "version", t),
     ]
-
-
-HANDLERS: dict[str, Handler] = {
-    "domain.session:AppSession.Started": _started,
-    "domain.session:AppSession.InputAdded": _input,
-    "domain.session:AppSession.OutputAdded": _output,
-    "domain.session:AppSession.Progressed": _progressed,
-    "domain.session:AppSession.Finished": _finished,
-    "domain.project:Project.Created": _project_created,
-    "domain.project:Project.Renamed": _renamed,
-    "domain.project:Project.VersionCreated": _version_created,
-    "domain.data_node:DataNode.Declared": _declared,
-    "domain.data_node:DataNode.Described": _declared,
-    "domain.data_node:DataNode.Linked": _linked,
-}

@@ -1,10 +1,11 @@
 """The MLOps workflow graph: a tracked view of the log, and networkx graphs from it.
 
-:class:`WorkflowView` is a :class:`projections.runner.TrackedView`: ``catch_up`` feeds it
-notifications in log order; each batch's node and edge rows and the tracking position
-are written in one transaction (:mod:`projections.workflow_store`). After a restart a
-new view resumes from the stored position, so no event is missed or applied twice; a
-view reset and caught up from 0 gives the same graph.
+:class:`WorkflowView` is a :class:`projections.runner.TrackedView`: the runner feeds it
+events in log order, and it handles those of sessions, projects and data nodes; each
+batch's node and edge rows and the tracking position are written in one transaction
+(:mod:`projections.workflow_store`). After a restart a new view resumes from the stored
+position, so no event is missed or applied twice; a view reset and caught up from 0
+gives the same graph.
 
 Folding a batch: the changes of every event are computed first (pure handlers,
 :mod:`projections.workflow_events`), then the current rows of every node and edge they
@@ -20,6 +21,7 @@ past time are always read from the tables.
 
 from __future__ import annotations
 
+import functools
 import gc
 import json
 import sys
@@ -28,11 +30,15 @@ from collections.abc import Sequence
 from typing import Any
 
 import networkx as nx
-from sqlalchemy import Engine
+from eventsourcing.persistence import Tracking
+from sqlalchemy import Connection
 
 from application.loading import gc_paused
-from projections.runner import Decoded
-from projections.workflow_events import EdgeChange, changes_of
+from domain.data_node import DataNode
+from domain.project import Project
+from domain.session import AppSession
+from projections.runner import Decoded, TrackedView, ViewStorage
+from projections.workflow_events import Change, EdgeChange, changes_of
 from projections.workflow_ids import kind_of
 from projections.workflow_store import Row, WorkflowTables, edge_id
 
@@ -40,51 +46,70 @@ VIEW = "workflow_graph"
 SHARED = ("kind", "type", "status", "session_kind", "app", "actor", "project")
 
 
-class WorkflowView:
+class WorkflowView(TrackedView):
     name = VIEW
 
-    def __init__(self, engine: Engine, prefix: str = "annoledger") -> None:
-        self.tables = WorkflowTables(engine, prefix)
-        self.tables.ensure_view(self.name)
+    def __init__(self, storage: ViewStorage, prefix: str = "annoledger") -> None:
+        super().__init__(storage)
+        self.tables = WorkflowTables(storage.engine, prefix)
+        self.metadata = self.tables.metadata
         self._lock = threading.RLock()
         self._graph: nx.MultiDiGraph | None = None
         self._graph_position = -1
         self._handed_out = False
+        self._changes: list[Change] = []
+        self._current: tuple[dict[str, Row], dict[str, Row]] = ({}, {})
 
-    def position(self) -> int:
-        return self.tables.position(self.name)
+    # -- the tracked view ------------------------------------------------------------------
 
-    def reset(self) -> None:
-        """Forget every row and the position (the next catch-up rebuilds from scratch)."""
+    @functools.singledispatchmethod
+    def process_event(self, domain_event: object, tracking: Tracking) -> None:
+        """Items, tokens and media uploads are not drawn: skipped."""
+
+    @process_event.register(AppSession.Event)
+    @process_event.register(Project.Event)
+    @process_event.register(DataNode.Event)
+    def _draw(self, domain_event: Any, tracking: Tracking) -> None:
+        self._changes.extend(changes_of(domain_event))
+
+    def open_batch(self, conn: Connection, position: int, batch: Sequence[Decoded]) -> None:
+        self._changes = []
+
+    def close_batch(self, conn: Connection) -> None:
+        changes, self._changes = self._changes, []
+        nodes = {c.node for c in changes if not isinstance(c, EdgeChange)}
+        edges = {edge_id(c.src, c.key, c.dst) for c in changes if isinstance(c, EdgeChange)}
+        current = self.tables.current_nodes(conn, nodes)
+        current_edges = self.tables.current_edges(conn, edges)
+        node_rows: list[Row] = []
+        edge_rows: list[Row] = []
+        for c in changes:
+            if isinstance(c, EdgeChange):
+                _fold(current_edges, edge_rows, edge_id(c.src, c.key, c.dst),
+                      {"label": c.key}, c.time, src=c.src, dst=c.dst, key=c.key)
+            else:
+                _fold(current, node_rows, c.node, {"kind": kind_of(c.node), **c.attrs},
+                      c.time)
+        self.tables.write(conn, node_rows, edge_rows)
+        self._current = (current, current_edges)
+
+    def committed(self, before: int, after: int) -> None:
+        (nodes, edges), self._current = self._current, ({}, {})
+        self._after_commit(before, after, nodes, edges)
+
+    def abandoned(self) -> None:
+        self._changes, self._current = [], ({}, {})
         with self._lock:
-            self.tables.reset(self.name)
             self._graph = None
 
-    def apply(self, batch: Sequence[Decoded]) -> None:
-        with self.tables.writing(self.name) as (conn, position):
-            fresh = [(n, e) for n, e in batch if n.id > position]
-            if not fresh:
-                return
-            changes = [c for _, e in fresh for c in changes_of(e)]
-            nodes = {c.node for c in changes if not isinstance(c, EdgeChange)}
-            edges = {edge_id(c.src, c.key, c.dst) for c in changes if isinstance(c, EdgeChange)}
-            current = self.tables.current_nodes(conn, nodes)
-            current_edges = self.tables.current_edges(conn, edges)
-            node_rows: list[Row] = []
-            edge_rows: list[Row] = []
-            for c in changes:
-                if isinstance(c, EdgeChange):
-                    _fold(current_edges, edge_rows, edge_id(c.src, c.key, c.dst),
-                          {"label": c.key}, c.time, src=c.src, dst=c.dst, key=c.key)
-                else:
-                    _fold(current, node_rows, c.node, {"kind": kind_of(c.node), **c.attrs},
-                          c.time)
-            self.tables.write(conn, node_rows, edge_rows)
-            self.tables.set_position(conn, self.name, fresh[-1][0].id)
-        self._after_commit(position, fresh[-1][0].id, current, current_edges)
+    def clear(self, conn: Connection) -> None:
+        self.tables.clear(conn)
+
+    # -- graphs ------------------------------------------------------------------------------
 
     def graph(self, as_of: float | None = None) -> nx.MultiDiGraph:
         """The graph now (or as of an epoch time); treat it as read-only."""
+        self.ensure()
         if as_of is not None:
             return self._load(as_of)
         with self._lock:

@@ -7,25 +7,19 @@ row and opens a new one, so the graph as of any past time is one indexed scan
 events' own timestamps (when annoledger recorded the fact), as epoch seconds.
 
 Tables are created on first use, named ``<app>_wf_*`` beside the application's own.
-Writers serialise on the tracking row (``SELECT ... FOR UPDATE`` on PostgreSQL,
-``BEGIN IMMEDIATE`` on SQLite), so two followers never apply the same notification.
+The view's position is kept with every other view's (:mod:`projections.runner`).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import Connection, Engine
 
-from infrastructure.persistence.engine import create_tables
-
-_lock = threading.Lock()
 CHUNK = 500
 
 
@@ -75,54 +69,11 @@ class WorkflowTables:
             sa.Column("valid_to", sa.Float, nullable=True),
             sa.Index(f"{prefix}_wf_edges_id", "edge_id", "valid_to"),
         )
-        self.tracking = sa.Table(
-            f"{prefix}_wf_tracking", md,
-            sa.Column("view", sa.Text, primary_key=True),
-            sa.Column("notification_id", sa.BigInteger, nullable=False),
-        )
         self.metadata = md
-        with _lock:  # checkfirst: a few catalogue queries, once per view object
-            create_tables(engine, md)
 
-    # -- tracking ------------------------------------------------------------------------
-
-    def ensure_view(self, view: str) -> None:
-        """The view's tracking row, so writers can lock it (two creators: one wins)."""
-        if self.position(view) == 0:
-            try:
-                with self.engine.begin() as conn:
-                    conn.execute(self.tracking.insert().values(view=view, notification_id=0))
-            except sa.exc.IntegrityError:
-                pass
-
-    def position(self, view: str) -> int:
-        with self.engine.connect() as conn:
-            value = conn.execute(sa.select(self.tracking.c.notification_id).where(
-                self.tracking.c.view == view)).scalar()
-        return int(value or 0)
-
-    @contextmanager
-    def writing(self, view: str) -> Iterator[tuple[Connection, int]]:
-        """A transaction holding the view's tracking row; yields it and the position."""
-        with self.engine.connect() as conn:
-            conn = conn.execution_options(immediate=True)
-            with conn.begin():
-                t = self.tracking
-                q = sa.select(t.c.notification_id).where(t.c.view == view).with_for_update()
-                value = conn.execute(q).scalar()
-                if value is None:
-                    conn.execute(t.insert().values(view=view, notification_id=0))
-                yield conn, int(value or 0)
-
-    def set_position(self, conn: Connection, view: str, notification_id: int) -> None:
-        t = self.tracking
-        conn.execute(t.update().where(t.c.view == view).values(notification_id=notification_id))
-
-    def reset(self, view: str) -> None:
-        with self.writing(view) as (conn, _):
-            conn.execute(self.nodes.delete())
-            conn.execute(self.edges.delete())
-            self.set_position(conn, view, 0)
+    def clear(self, conn: Connection) -> None:
+        conn.execute(self.nodes.delete())
+        conn.execute(self.edges.delete())
 
     # -- rows ------------------------------------------------------------------------------
 

@@ -74,7 +74,7 @@ def ledger(directory: Path, name: str, n_sessions: int) -> tuple[object, float]:
 
 
 def build(app: object) -> tuple[WorkflowView, int, float]:
-    view = WorkflowView(app.recorder.engine)  # type: ignore[attr-defined]
+    view = WorkflowView(app.workflow.view.storage)  # type: ignore[attr-defined]
     view.reset()
     started = time.perf_counter()
     applied = catch_up(app, view)  # type: ignore[arg-type]
@@ -120,11 +120,11 @@ def main() -> None:
     app, _ = ledger(directory, "query", n)
     view, applied, seconds = build(app)
     loaded = time.perf_counter()
-    WorkflowView(view.tables.engine).graph()
+    WorkflowView(view.storage).graph()
     loaded = time.perf_counter() - loaded
     gc.collect()
     tracemalloc.start()
-    g = WorkflowView(view.tables.engine).graph()
+    g = WorkflowView(view.storage).graph()
     current, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     print(f"graph: {len(g):,} nodes, {g.number_of_edges():,} edges from {applied:,} events "

@@ -20,7 +20,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from application.loading import gc_paused
 from domain.errors import ValidationError
 from domain.state import ItemState, MetaState, ProjectState
 from domain.values import AnnotationObject, MediaLink, ObjectClass
@@ -33,6 +32,7 @@ from infrastructure.formats.masks import (
     rle_decode,
 )
 from infrastructure.formats.media_sources import MediaSource, coco_files
+from infrastructure.gc_pause import gc_paused
 
 Progress = Callable[[int, int], None]
 _NUMBER = frozenset((int, float))

@@ -10,7 +10,9 @@ keeps only its shape's geometry keys: older projects also carry the other shapes
 Both layouts Supervisely has written are read, file by file: ``ann/<image name>.json``,
 and the older ``ann/<image stem>.json`` beside ``img/<stem>.<ext>``, whose tags may be
 bare tag names and whose objects have no ids (the import gives them fresh ones).
-Every refusal is a ValidationError whose field is ``"<file relative to root>:<json path>"``.
+Objects, tags and meta are read by :mod:`domain.supervisely_json`, as the HTTP API reads
+them; this module walks the folders and finds the media. Every refusal is a
+ValidationError whose field is ``"<file relative to root>:<json path>"``.
 """
 
 from __future__ import annotations
@@ -19,33 +21,15 @@ import os
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-from application.loading import gc_paused
 from domain.errors import ValidationError
-from domain.geometry.validate import GEOMETRY_KEYS as SHAPE_KEYS
-from domain.geometry.validate import detect_shape
 from domain.state import ItemState, MetaState, ProjectState
-from domain.values import (
-    AnnotationObject,
-    Dataset,
-    MediaLink,
-    Tag,
-)
+from domain.supervisely_json import Names, parse_annotation
+from domain.values import Dataset, MediaLink
 from infrastructure.formats.files import is_int, load_json
 from infrastructure.formats.media_sources import MediaSource, OperatorFolder
-from infrastructure.formats.supervisely_meta import field_error, list_at, read_meta, text_at
-
-GEOMETRY_KEYS: tuple[str, ...] = (
-    "points",
-    "bitmap",
-    "nodes",
-    "edges",
-    "faces",
-    "vertices",
-    "angle",
-)
-"""Keys of a Supervisely object that make up its geometry."""
+from infrastructure.formats.supervisely_meta import field_error, in_file, read_meta, text_at
+from infrastructure.gc_pause import gc_paused
 
 MEDIA_KEY = "annoledger_media"
 """Key of ``meta/<item>.json`` that links an item to pixels stored elsewhere."""
@@ -138,9 +122,7 @@ class _ItemReader:
     def __init__(self, root: Path, meta: MetaState, media: MediaSource) -> None:
         self.root = root
         self.media = media
-        self.meta = meta
-        self.class_by_title = {c.title: c for c in meta.classes.values()}
-        self.tag_by_name = {t.name: t for t in meta.tag_metas.values()}
+        self.names = Names.of(meta)
         self.seen: dict[tuple[int, str], str] = {}
         self.images: dict[int, tuple[frozenset[str], dict[str, list[str]]]] = {}
 
@@ -162,19 +144,12 @@ class _ItemReader:
         for key in ("height", "width"):
             if not is_int(size.get(key)) or size[key] < 0:
                 raise field_error(file, f"size.{key}", "must be a non-negative integer")
+        try:
+            ann = parse_annotation(self.names, data)
+        except ValidationError as exc:
+            raise in_file(file, exc) from None
         media = self._media(ds_dir, name, size["width"], size["height"])
-        objects = tuple(
-            self._object(file, f"objects[{i}]", obj)
-            for i, obj in enumerate(list_at(data, "objects", file))
-        )
-        return ItemState(
-            dataset_id=ds_id,
-            name=name,
-            media=media,
-            tags=self._tags(file, "", data),
-            objects=objects,
-            description=text_at(data, "description", file, ""),
-        )
+        return ItemState(ds_id, name, media, ann.tags, ann.objects, ann.description)
 
     def _item_name(self, ds_id: int, ds_dir: Path, base: str, file: str) -> str:
         """The image ``ann/<base>.json`` annotates: ``img/<base>``, or else the one image
@@ -216,81 +191,6 @@ class _ItemReader:
                 return self.media.link(uri, sha, size, width, height, f"{file}:{MEDIA_KEY}.uri")
         return self.media.name(name, width, height, name)
 
-    def _object(self, file: str, field: str, obj: Any) -> AnnotationObject:
-        if not isinstance(obj, dict):
-            raise field_error(file, field, "must be a JSON object")
-        title = obj.get("classTitle")
-        if title is None and is_int(obj.get("classId")):
-            found = self.meta.classes.get(obj["classId"])
-            title = found.title if found else None
-        cls = self.class_by_title.get(title) if isinstance(title, str) else None
-        if cls is None:
-            raise field_error(file, f"{field}.classTitle", f"unknown class {title!r}")
-        geometry = {key: obj[key] for key in GEOMETRY_KEYS if obj.get(key) is not None}
-        declared = obj.get("geometryType")
-        if declared is not None and not isinstance(declared, str):
-            raise field_error(file, f"{field}.geometryType", "must be a string")
-        if cls.shape == "any":
-            shape = declared or detect_shape(geometry)
-            if not shape:
-                raise field_error(file, f"{field}.geometryType", "missing, and not detectable")
-        elif declared and declared != cls.shape:
-            raise field_error(
-                file,
-                f"{field}.geometryType",
-                f"{declared!r} contradicts class {cls.title!r} of shape {cls.shape!r}",
-            )
-        else:
-            shape = cls.shape
-        geometry = _shape_keys(shape, geometry)
-        if cls.shape == "any":
-            geometry["geometryType"] = shape
-        object_id = obj.get("id", 0)
-        if not is_int(object_id):
-            raise field_error(file, f"{field}.id", "must be an integer")
-        return AnnotationObject(
-            id=object_id,
-            class_id=cls.id,
-            geometry=geometry,
-            tags=self._tags(file, field, obj),
-            labeler=text_at(obj, "labelerLogin", file, field),
-            created_at=text_at(obj, "createdAt", file, field),
-            updated_at=text_at(obj, "updatedAt", file, field),
-            description=text_at(obj, "description", file, field),
-        )
-
-    def _tags(self, file: str, field: str, owner: dict[str, Any]) -> tuple[Tag, ...]:
-        tags: list[Tag] = []
-        prefix = f"{field}.tags" if field else "tags"
-        for i, raw in enumerate(list_at(owner, "tags", file, field)):
-            where = f"{prefix}[{i}]"
-            if isinstance(raw, str):
-                raw = {"name": raw}
-            elif not isinstance(raw, dict):
-                raise field_error(file, where, "must be a tag name or a JSON object")
-            name = raw.get("name")
-            if name is None and is_int(raw.get("tagId")):
-                found = self.meta.tag_metas.get(raw["tagId"])
-                name = found.name if found else None
-            meta = self.tag_by_name.get(name) if isinstance(name, str) else None
-            if meta is None:
-                raise field_error(file, f"{where}.name", f"unknown tag {name!r}")
-            value = raw.get("value")
-            if value is not None and (
-                isinstance(value, bool) or not isinstance(value, str | int | float)
-            ):
-                raise field_error(file, f"{where}.value", "must be a string, a number or null")
-            tags.append(
-                Tag(
-                    meta_id=meta.id,
-                    value=value,
-                    labeler=text_at(raw, "labelerLogin", file, where),
-                    created_at=text_at(raw, "createdAt", file, where),
-                    updated_at=text_at(raw, "updatedAt", file, where),
-                )
-            )
-        return tuple(tags)
-
 
 def _image_index(img_dir: Path) -> tuple[frozenset[str], dict[str, list[str]]]:
     """The file names in a dataset's ``img/``, and those names by their NFC stem."""
@@ -307,12 +207,3 @@ def _image_index(img_dir: Path) -> tuple[frozenset[str], dict[str, list[str]]]:
                             entry.name
                         )
     return frozenset(names), by_stem
-
-
-def _shape_keys(shape: str, geometry: dict[str, Any]) -> dict[str, Any]:
-    """Only the keys a shape is made of; an unknown shape keeps all, for the domain to
-    refuse it."""
-    keys = SHAPE_KEYS.get(shape)
-    if keys is None:
-        return geometry
-    return {key: value for key, value in geometry.items() if key in keys}

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from application.annotation_json import annotation_json
 from domain.errors import ValidationError
 from domain.state import ItemState, MetaState, ProjectState
+from domain.supervisely_json import annotation_json, meta_json
 from domain.values import MediaLink
 from infrastructure.formats.supervisely import MEDIA_KEY
 
@@ -47,7 +47,7 @@ def write_supervisely(state: ProjectState, outdir: Path, readable: Readable | No
             raise exc.within(field) from None
         prepared.append((item, dirs[item.dataset_id], ann))
     outdir.mkdir(parents=True, exist_ok=True)
-    _dump(outdir / "meta.json", _meta_json(meta))
+    _dump(outdir / "meta.json", meta_json(meta))
     for rel in dirs.values():
         for sub in ("ann", "img", "meta"):
             (outdir / rel / sub).mkdir(parents=True, exist_ok=True)
@@ -100,30 +100,3 @@ def _dataset_dirs(meta: MetaState) -> dict[int, Path]:
     for ds_id in sorted(meta.datasets):
         resolve(ds_id, 0)
     return dirs
-
-
-def _meta_json(meta: MetaState) -> dict[str, Any]:
-    classes: list[dict[str, Any]] = []
-    for cls in sorted(meta.classes.values(), key=lambda c: c.id):
-        entry: dict[str, Any] = {
-            "id": cls.id,
-            "title": cls.title,
-            "shape": cls.shape,
-            "color": cls.color,
-        }
-        if cls.geometry_config is not None:
-            entry["geometry_config"] = cls.geometry_config
-        classes.append(entry)
-    tags = [
-        {
-            "id": t.id,
-            "name": t.name,
-            "value_type": t.value_type,
-            "values": list(t.values),
-            "color": t.color,
-            "applicable_type": t.applicable_type,
-            "classes": list(t.classes),
-        }
-        for t in sorted(meta.tag_metas.values(), key=lambda t: t.id)
-    ]
-    return {"classes": classes, "tags": tags, "projectType": "images"}

@@ -4,7 +4,9 @@ SQLite: WAL so readers never block the writer, and write transactions start with
 ``BEGIN IMMEDIATE`` so two writers queue for the lock instead of failing on upgrade.
 Checkpoints (copying the WAL back into the database) run in a background thread, not
 in whichever commit happens to cross the WAL's size threshold: that commit would
-otherwise wait tens of milliseconds.
+otherwise wait tens of milliseconds. When an engine is disposed (a command ends, the server
+stops) the WAL is folded back and emptied, so no process leaves a WAL as large as the
+database beside it; that checkpoint never runs on the edit path.
 PostgreSQL: writers take one transaction-scoped advisory lock, which gives the global
 log a gap-free order in which notification ids are assigned in commit order, so a
 follower reading "after id N" never skips a late commit.
@@ -12,6 +14,7 @@ follower reading "after id N" never skips a late commit.
 
 from __future__ import annotations
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -21,6 +24,8 @@ from sqlalchemy import Connection, Engine, MetaData, create_engine, event, text
 from sqlalchemy.pool import NullPool
 
 WRITE_LOCK_KEY = 7_240_518_113
+CLOSE_WAIT_MS = 2000
+"""How long the checkpoint on close waits for another process's transaction."""
 
 
 def make_engine(url: str) -> Engine:
@@ -28,6 +33,7 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": 60, "check_same_thread": False})
         _configure_sqlite(engine)
         Checkpointer(engine).start()
+        event.listen(engine, "engine_disposed", truncate_wal)
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
@@ -39,6 +45,7 @@ def make_null_pool_engine(url: str) -> Engine:
     engine = create_engine(url, poolclass=NullPool)
     if url.startswith("sqlite"):
         _configure_sqlite(engine)
+        event.listen(engine, "engine_disposed", truncate_wal)
     return engine
 
 
@@ -94,6 +101,37 @@ def reading(engine: Engine, *, consistent: bool = False) -> Iterator[Connection]
         if consistent and engine.dialect.name == "postgresql":
             conn.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
         yield conn
+
+
+def truncate_wal(engine: Engine) -> bool:
+    """Copy an SQLite database's WAL back into it and empty the WAL; True when done.
+
+    Runs when the engine is disposed, on a connection of its own (detached from the pool,
+    closed at once: when it is the last one open on the file SQLite also removes the WAL).
+    It waits at most :data:`CLOSE_WAIT_MS` for another process's reader or writer to
+    finish; if one is still busy, that process checkpoints later (the server's
+    :class:`Checkpointer` does). Not SQLite, or an in-memory database: nothing to do.
+    """
+    path = engine.url.database
+    if engine.dialect.name != "sqlite" or path in (None, "", ":memory:"):
+        return False
+    if not path.startswith("file:") and not os.path.exists(path):
+        return False  # removed meanwhile: connecting would create an empty database
+    try:
+        raw = engine.raw_connection()
+    except Exception:  # unreadable now: nothing this process can fold back
+        return False
+    raw.detach()
+    try:
+        cur = raw.cursor()
+        cur.execute(f"PRAGMA busy_timeout={CLOSE_WAIT_MS}")
+        cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        row: Any = cur.fetchone()
+        return row is not None and row[0] == 0
+    except Exception:  # locked past the wait, or read-only: another process folds it
+        return False
+    finally:
+        raw.close()
 
 
 class Checkpointer(threading.Thread):

@@ -42,6 +42,10 @@ def shared_engine(url: str) -> Engine:
 
 
 def dispose_engines() -> None:
+    """Close every engine: at the end of a command, when the server stops, after a test.
+
+    Disposing an SQLite engine folds its WAL back into the database and empties it.
+    """
     with _lock:
         for engine in _engines.values():
             engine.dispose()

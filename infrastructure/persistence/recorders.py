@@ -285,6 +285,36 @@ class SqlTrackingRecorder(SqlRecorder, TrackingRecorder):
                 t.c.application_name == application_name)).scalar()
 
 
+    def lock_tracking(self, conn: Connection, application_name: str) -> int | None:
+        """The position, its row held until ``conn``'s transaction ends.
+
+        ``FOR UPDATE`` on PostgreSQL; SQLite ignores it, its ``BEGIN IMMEDIATE`` already
+        holds the whole database.
+        """
+        t = self.tables.tracking
+        return conn.execute(sa.select(t.c.notification_id).where(
+            t.c.application_name == application_name).with_for_update()).scalar()
+
+    def record_tracking(self, conn: Connection, tracking: Tracking) -> None:
+        """Record ``tracking`` inside the caller's transaction (a view's rows commit with it)."""
+        _insert_tracking(conn, self.tables, tracking)
+
+    def forget_tracking(self, conn: Connection, application_name: str) -> None:
+        t = self.tables.tracking
+        conn.execute(t.delete().where(t.c.application_name == application_name))
+
+
+class SqlViewStorage:
+    """Where read models live: tables beside the log, positions in its tracking table."""
+
+    def __init__(self, engine: Engine, tracking: SqlTrackingRecorder) -> None:
+        self.engine = engine
+        self.tracking = tracking
+
+    def create_tables(self, metadata: sa.MetaData) -> None:
+        create_tables(self.engine, metadata)
+
+
 class SqlProcessRecorder(SqlApplicationRecorder, SqlTrackingRecorder, ProcessRecorder):
     pass
 

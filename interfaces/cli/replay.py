@@ -74,21 +74,33 @@ def bisect(
     ctx: typer.Context, project: str,
     predicate: Annotated[str, typer.Option(
         "--predicate", help='e.g. \'count(class="cat") < 3\' or \'empty_items() > 0\'')],
+    start: Annotated[int, typer.Option(
+        "--from", min=1, help="First position to search: one where the predicate does not "
+                              "hold yet (default: the project's creation)")] = 1,
     json: Json = False,
 ) -> None:
     """The first position at which a predicate over the state holds (exit 1 if none).
+
+    Searches from --from (default 1, the new, empty project): a predicate that already
+    holds there is reported as holding from the start. A class or tag the project never
+    had is refused (exit 1).
 
     Functions: items(), count([class=T]), empty_items(), class_of(object=N), exists(object=N),
     item_objects(item="ds/name"), tagged(tag=T), classes(); compare with == != < <= > >=;
     combine with and, or, not and parentheses.
     """
     rt = runtime(ctx)
-    result = rt.app.bisect(rt.project(project), predicate)
+    result = rt.app.bisect(rt.project(project), predicate, start=start)
     if json:
         print_json(result.as_json())
     elif result.position is None:
         out_console.print(f"the predicate does not hold at the head (position {result.head})",
                           markup=False, highlight=False)
+    elif result.from_start:
+        out_console.print(f"holds from the start: at position {result.position} of "
+                          f"{result.head}, so no event after it made it true (give --from a "
+                          "position where it does not hold yet)", markup=False,
+                          highlight=False)
     else:
         out_console.print(f"first true at position {result.position} of {result.head} "
                           f"({len(result.probes)} states probed):", markup=False,

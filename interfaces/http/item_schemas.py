@@ -1,8 +1,12 @@
 """Bodies of items, media and annotations (Supervisely's annotation JSON).
 
-Supervisely objects keep their geometry at the top level (``points``, ``bitmap``,
-``nodes``/``edges``, ``faces``, ``vertices``, ``angle``); which keys a shape needs is
-checked by the domain when the command runs, and a refusal names the field.
+The annotation models describe the shape for OpenAPI and take JSON values as they are
+(strict types: nothing is coerced); what they hold is read by
+:mod:`domain.supervisely_json`, the codec the project folders are read with, so the API
+accepts exactly what an import accepts (any integer id, bare tag names, null geometry
+keys) and a refusal names the field. Supervisely objects keep their geometry at the top
+level (``points``, ``bitmap``, ``nodes``/``edges``, ``faces``, ``vertices``, ``angle``);
+which keys a shape needs is checked by the domain when the command runs.
 """
 
 from __future__ import annotations
@@ -10,12 +14,15 @@ from __future__ import annotations
 from typing import Annotated, Any
 from uuid import UUID
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, StrictInt, StrictStr
 
 from interfaces.http.schemas import Id, Name, Page, RequestBody, Schema, TagValue, Text
 
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$", description="Hex sha256 of the bytes")]
 Pixels = Annotated[int, Field(ge=0, le=1_000_000)]
+WireId = Annotated[StrictInt, Field(ge=-(2**63), lt=2**63, description=(
+    "An id as Supervisely JSON carries it: any integer (imports keep negative and zero ones)"))]
+Label = StrictStr | None
 
 
 class MediaIn(Schema):
@@ -39,27 +46,31 @@ class MediaPublic(Schema):
 
 class SlyTag(Schema):
     model_config = ConfigDict(extra="allow")
-    tagId: Id | None = None
-    name: str | None = None
+    tagId: WireId | None = None
+    name: Label = None
     value: TagValue = None
-    labelerLogin: str | None = None
-    createdAt: str | None = None
-    updatedAt: str | None = None
+    labelerLogin: Label = None
+    createdAt: Label = None
+    updatedAt: Label = None
+
+
+SlyTags = list[SlyTag | StrictStr] | None
+"""Tags as objects, or as bare tag names (older exports)."""
 
 
 class SlyObject(Schema):
     """A Supervisely object; on a PATCH, only the parts given change."""
 
     model_config = ConfigDict(extra="allow")
-    id: Id | None = None
-    classId: Id | None = None
-    classTitle: str | None = None
-    geometryType: str | None = None
+    id: WireId | None = None
+    classId: WireId | None = None
+    classTitle: Label = None
+    geometryType: Label = None
     description: Text | None = None
-    labelerLogin: str | None = None
-    createdAt: str | None = None
-    updatedAt: str | None = None
-    tags: list[SlyTag] | None = None
+    labelerLogin: Label = None
+    createdAt: Label = None
+    updatedAt: Label = None
+    tags: SlyTags = None
     points: Any = Field(None, description="{exterior, interior} rings, or a cuboid's points")
     bitmap: Any = Field(None, description="{origin: [x, y], data: base64 zlib PNG}")
     nodes: Any = None
@@ -82,18 +93,18 @@ class ObjectPublic(SlyObject):
 
 
 class Size(Schema):
-    height: Pixels
-    width: Pixels
+    height: Annotated[StrictInt, Field(ge=0, le=1_000_000)]
+    width: Annotated[StrictInt, Field(ge=0, le=1_000_000)]
 
 
 class AnnotationUpdate(RequestBody):
     """A whole annotation, as Supervisely writes ``ann/<image>.json``."""
 
     model_config = ConfigDict(extra="allow")
-    description: Text = ""
-    tags: list[SlyTag] = Field(default_factory=list)
+    description: Text | None = ""
+    tags: SlyTags = Field(default_factory=list)
     size: Size | None = None
-    objects: list[SlyObject] = Field(default_factory=list, max_length=100_000)
+    objects: list[SlyObject] | None = Field(default_factory=list, max_length=100_000)
 
 
 class AnnotationPublic(Schema):

@@ -16,11 +16,11 @@ from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from application.app import AnnoLedger
-from application.bootstrap import build_app
+from application.bootstrap import build_app, close_storage
 from application.settings import Settings
 from interfaces import web
 from interfaces.http import errors, openapi
-from interfaces.http.followers import Followers
+from interfaces.http.followers import projections_of
 from interfaces.http.item_schemas import ItemCreate
 from interfaces.http.json_depth import JsonDepthLimit
 from interfaces.http.query_text import QueryTextLimit
@@ -90,12 +90,14 @@ def create_app(settings: Settings, *, ledger: AnnoLedger | None = None,
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        followers = Followers(built)
-        followers.start()
+        projections = projections_of(built)
+        projections.start()
         try:
             yield
         finally:
-            followers.stop()
+            projections.stop(timeout=60)  # its last batch ends before the WAL is folded
+            if ledger is None:  # built here, so closed here: SQLite folds its WAL back
+                close_storage()
 
     app = FastAPI(title="annoledger", version="1", summary="Event-sourced project versions "
                   "for a computer-vision labeling platform", docs_url="/docs",

@@ -18,7 +18,7 @@ from typing import Any
 
 import zstandard
 
-from application.annotation_json import annotation_json
+from domain.supervisely_json import annotation_json
 from scripts.benchmark.measure import Timer, tree_bytes
 from scripts.benchmark.workload import Key, Workload
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -12,6 +13,7 @@ from application.app import AnnoLedger
 from domain.digest import state_digest
 from domain.errors import ValidationError
 from domain.values import AnnotationObject, Context, ObjectClass
+from interfaces.cli.main import main
 from tests.conftest import DEMO
 from tests.integration.audit_story import PENTAGON, tell
 
@@ -114,6 +116,71 @@ def test_bisect_finds_the_planted_faulty_event(app: AnnoLedger) -> None:
     assert lost.position is None and lost.event is None
     with pytest.raises(ValidationError, match="predicate"):
         app.bisect(pid, "items() >>> 3")
+
+
+def test_bisect_refuses_a_class_or_tag_the_project_never_had(app: AnnoLedger) -> None:
+    story = tell(app)
+    with pytest.raises(ValidationError) as caught:
+        app.bisect(story.pid, 'count(class="persn") < 12')
+    assert caught.value.field == "predicate"
+    assert "unknown class 'persn'" in str(caught.value)
+    assert "'cat'" in str(caught.value) and "'lynx'" in str(caught.value)
+    with pytest.raises(ValidationError, match=r"unknown tag 'dgo'.*'dog'"):
+        app.bisect(story.pid, 'tagged(tag="dgo") > 0')
+    with pytest.raises(ValidationError, match="unknown class 'lynxx'"):
+        app.bisect(story.pid, f'class_of(object={story.box}) == "lynxx"')
+
+
+def test_bisect_accepts_a_class_the_project_had_before_renaming_it(app: AnnoLedger) -> None:
+    story = tell(app)
+    ctx = Context("dave")
+    app.change_class(story.pid, story.lynx, ctx, title="bobcat")
+    renamed = app.project_view(story.pid).position
+    found = app.bisect(story.pid, 'count(class="bobcat") > 0')
+    assert (found.position, found.from_start) == (renamed, False)
+    gone = app.bisect(story.pid, 'count(class="lynx") == 0 and count() > 0', start=9)
+    assert gone.position == renamed and gone.event is not None
+    assert gone.event.summary.startswith("class")
+
+
+def test_bisect_says_a_predicate_holds_from_the_start_instead_of_blaming_an_event(
+    app: AnnoLedger,
+) -> None:
+    story = tell(app)
+    cats = app.replay_show(story.pid, position=7).classes["cat"]
+    empty = app.bisect(story.pid, f'count(class="cat") < {cats + 50}')
+    assert (empty.position, empty.from_start, empty.event) == (1, True, None)
+    assert empty.as_json()["holds_from_start"] is True
+    found = app.bisect(story.pid, f'count(class="cat") < {cats}', start=7)
+    assert (found.position, found.from_start) == (9, False)
+    assert found.event is not None and found.event.summary == "class cat → lynx"
+    assert found.as_json()["holds_from_start"] is False
+    later = app.bisect(story.pid, f'count(class="cat") < {cats}', start=10)
+    assert (later.position, later.from_start, later.event) == (10, True, None)
+    assert all(position >= 10 for position, _ in later.probes)
+    with pytest.raises(ValidationError) as caught:
+        app.bisect(story.pid, "items() > 0", start=15)
+    assert caught.value.field == "from"
+
+
+def test_the_bisect_command_refuses_an_unknown_class_in_one_line_and_says_from_the_start(
+    app: AnnoLedger, db_url: str, capsys: pytest.CaptureFixture[str],
+) -> None:
+    tell(app)
+    base = ["--db", db_url, "replay", "bisect", "demo", "--predicate"]
+    with pytest.raises(SystemExit) as refused:
+        main([*base, 'count(class="persn") < 12'])
+    err = capsys.readouterr().err
+    assert refused.value.code == 1
+    assert err.count("\n") == 1 and "predicate: unknown class 'persn'" in err
+    main([*base, 'count(class="cat") < 100'])
+    out = capsys.readouterr().out
+    assert "holds from the start: at position 1 of 14" in out and "first true" not in out
+    main([*base, 'count(class="cat") < 100', "--json"])
+    shown = json.loads(capsys.readouterr().out)
+    assert (shown["position"], shown["holds_from_start"], shown["event"]) == (1, True, None)
+    main([*base, "count(class=\"lynx\") > 0", "--from", "2"])
+    assert "first true at position 9 of 14" in capsys.readouterr().out
 
 
 def test_geometry_aware_compare_tells_moves_resizes_reshapes_and_reclassifications_apart(

@@ -46,15 +46,15 @@ def test_the_story_gives_the_expected_graph(app: AnnoLedger) -> None:
 
 def test_restart_resumes_and_equals_a_rebuild_from_scratch(app: AnnoLedger) -> None:
     tell(app)
-    engine = app.recorder.engine  # type: ignore[attr-defined]
-    first = WorkflowView(engine)
+    storage = workflow_for(app).view.storage
+    first = WorkflowView(storage)
     notes = app.recorder.select_notifications(start=0, limit=10_000)  # type: ignore[attr-defined]
     half = notes[: len(notes) // 2]
     first.apply([(n, app.mapper.to_domain_event(n)) for n in half])
     first.apply([(n, app.mapper.to_domain_event(n)) for n in half[:5]])  # a replayed batch
     assert first.position() == half[-1].id
 
-    restarted = WorkflowView(engine)  # a new process: nothing in memory
+    restarted = WorkflowView(storage)  # a new process: nothing in memory
     assert restarted.position() == half[-1].id
     catch_up(app, restarted, batch=7)
     resumed = restarted.graph()
@@ -74,7 +74,7 @@ def test_an_incrementally_kept_graph_equals_one_read_back(app: AnnoLedger) -> No
     workflow.graph()  # cached, then kept up to date batch by batch
     tell(app)
     kept = workflow.graph()
-    _same(kept, WorkflowView(workflow.view.tables.engine).graph())
+    _same(kept, WorkflowView(workflow.view.storage).graph())
 
 
 def test_as_of_shows_the_graph_as_it_stood(app: AnnoLedger) -> None:

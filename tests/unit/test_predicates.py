@@ -8,7 +8,7 @@ import pytest
 
 from domain.errors import ValidationError
 from domain.predicate_facts import StateFacts
-from domain.predicates import FUNCTIONS, parse_predicate
+from domain.predicates import FUNCTIONS, named, parse_predicate, require_known_names
 from domain.state import ItemState, MetaState
 from domain.values import AnnotationObject, Dataset, MediaLink, ObjectClass, Tag, TagMeta
 
@@ -105,3 +105,45 @@ def test_functions_are_asked_only_when_evaluated_and_short_circuit() -> None:
 
     parse_predicate("items() > 0 and empty_items() > 0").holds(Spy())  # type: ignore[arg-type]
     assert asked == ["items"]
+
+
+KNOWN_CLASSES, KNOWN_TAGS = ("cat", "dog"), ("checked",)
+
+
+@pytest.mark.parametrize(("text", "unknown", "kind"), [
+    ('count(class="persn") < 12', "'persn'", "class"),
+    ("objects(class='Cat') > 0", "'Cat'", "class"),
+    ('tagged(tag="chekced") > 0', "'chekced'", "tag"),
+    ('items() > 0 and not (count(class="lynx") == 0 or count(class="dog") > 1)', "'lynx'",
+     "class"),
+    ('class_of(object=7) == "lynx"', "'lynx'", "class"),
+    ('"lynx" != class_of(object=7)', "'lynx'", "class"),
+])
+def test_a_predicate_naming_an_unknown_class_or_tag_is_refused_with_the_known_ones(
+    text: str, unknown: str, kind: str,
+) -> None:
+    with pytest.raises(ValidationError) as caught:
+        require_known_names(parse_predicate(text), KNOWN_CLASSES, KNOWN_TAGS)
+    assert caught.value.field == "predicate"
+    message = str(caught.value)
+    assert f"unknown {kind} {unknown}" in message
+    known = KNOWN_CLASSES if kind == "class" else KNOWN_TAGS
+    assert all(repr(name) in message for name in known)
+
+
+@pytest.mark.parametrize("text", [
+    'count(class="cat") < 12 and tagged(tag="checked") > 0',
+    "count() > 0 and items() == 3",
+    'class_of(object=7) == "dog" or class_of(object=8) == "#4"',
+    'item_objects(item="ds/lynx.jpg") == 0',
+])
+def test_a_predicate_naming_only_known_classes_and_tags_passes(text: str) -> None:
+    require_known_names(parse_predicate(text), KNOWN_CLASSES, KNOWN_TAGS)
+    assert named(parse_predicate(text))[0] <= set(KNOWN_CLASSES)
+
+
+def test_a_long_list_of_known_names_is_cut_short() -> None:
+    many = [f"class{i:03}" for i in range(100)]
+    with pytest.raises(ValidationError, match="and 60 more") as caught:
+        require_known_names(parse_predicate('count(class="x") > 0'), many, ())
+    assert "'class039'" in str(caught.value) and "'class040'" not in str(caught.value)

@@ -12,8 +12,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError as PydanticError
 from starlette.datastructures import UploadFile
 
-from application.annotation_json import tags_json
 from application.authorization import check_store_link
+from domain.supervisely_json import tags_json
 from domain.values import MediaLink
 from interfaces.http.deps import (
     Access,

@@ -12,13 +12,14 @@ from uuid import UUID
 from fastapi import APIRouter, Path
 from fastapi.responses import JSONResponse, Response
 
-from application.annotation_json import object_json
+from domain.supervisely_json import object_json
 from interfaces.http.deps import Access, AnnotateProject, IfMatch, ReadProject
 from interfaces.http.errors import etag
 from interfaces.http.item_schemas import ObjectCreate, ObjectPublic, ObjectUpdate
 
 router = APIRouter(prefix="/projects/{project}/items/{item}/objects", tags=["objects"])
-ObjectId = Annotated[int, Path(alias="object", ge=0, description="The object's id")]
+ObjectId = Annotated[int, Path(alias="object", ge=-(2**63), lt=2**63,
+                                   description="The object's id (any integer)")]
 OBJECT = {"model": ObjectPublic, "headers": {"ETag": {"description": "The item's version",
                                                        "schema": {"type": "string"}}}}
 
