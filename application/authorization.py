@@ -14,6 +14,7 @@ Sessions belong to no project, so their rules follow from the projects they touc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 from uuid import UUID
@@ -83,6 +84,15 @@ def _same_id(ref: str, project_id: UUID) -> bool:
         return False
 
 
+def require_unscoped(by: Caller, what: str) -> None:
+    """Creating a project is for callers not limited to one (the new one would be
+    outside their scope): a limited token is refused, naming what it tried."""
+    if scope_of(by) is not None:
+        assert by is not None
+        raise ForbiddenError(f"a token limited to one project cannot {what}",
+                             needs="unscoped")
+
+
 def require_manage(by: Caller, project_id: UUID, what: str) -> None:
     """The caller may create versions of (and otherwise manage) the project."""
     if by is None or by.manages(project_id):
@@ -146,6 +156,15 @@ def item_media_file(ledger: AnnoLedger, project_id: UUID, item_id: UUID) -> Path
     if sha is None:
         raise NotFoundError("media of item", item_id)
     return ledger.media_file(sha)
+
+
+def may_link_stored(ledger: AnnoLedger, by: Caller) -> Callable[[str], bool] | None:
+    """For files a caller uploads: which store references they may carry (None: any)."""
+    if scope_of(by) is None:
+        return None
+    assert by is not None
+    token = by.token_id
+    return lambda sha256: ledger.uploaded(token, sha256)
 
 
 def check_store_link(ledger: AnnoLedger, link: MediaLink, field: str, by: Caller) -> None:

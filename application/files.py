@@ -8,6 +8,7 @@ data (``domain.media_policy``). Exports read only what the media access rule all
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from uuid import UUID
 
@@ -43,10 +44,13 @@ class FileCommands(VersionCommands, ImportCommands):
     def import_uploaded(
         self, fmt: str, path: Path, ctx: Context, *, name: str | None = None,
         into: UUID | None = None, progress: ProgressFn = no_progress,
+        may_link_stored: Callable[[str], bool] | None = None,
     ) -> ImportResult:
         """Import files a client sent (unpacked at ``path``, deleted after the request):
-        their images are stored in the media store, their links must be allowed ones."""
-        source, locate = self._formats().read(fmt, path, progress=progress, uploaded=True)
+        their images are stored in the media store, their links must be allowed ones, and
+        a store reference only to bytes ``may_link_stored`` allows."""
+        source, locate = self._formats().read(fmt, path, progress=progress, uploaded=True,
+                                              may_link_stored=may_link_stored)
         if into is not None:
             return self.sync_state(into, source, ctx, progress=progress, locate=locate)
         return self.import_state(source, ctx, name=name, progress=progress, locate=locate)

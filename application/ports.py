@@ -174,8 +174,11 @@ class FormatAdapters(Protocol):
     def read(
         self, fmt: str, path: Path, *, images: Path | None = None,
         progress: Callable[[int, int], None] | None = None, uploaded: bool = False,
+        may_link_stored: Callable[[str], bool] | None = None,
     ) -> tuple[ProjectState, Callable[[str], str]]:
         """The content, and how to name an item's source file in an error. ``uploaded``:
-        the files came from a client (images go to the media store; links must be data)."""
+        the files came from a client (images go to the media store; links must be data);
+        ``may_link_stored(sha256)``: whether that client may link stored bytes it names
+        by a store reference (None: any)."""
 
     def write(self, fmt: str, state: ProjectState, outdir: Path) -> None: ...

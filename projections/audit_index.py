@@ -151,11 +151,12 @@ class AuditIndex(TrackedView):
         kind = type(e).__qualname__
         target = target_of(e)
         b.rows.append({
-            "notification_id": nid, "time": e.timestamp.timestamp(), "actor": actor[:255],
-            "type": kind[:100], "event": kind.rpartition(".")[2][:64],
-            "target_kind": target.kind, "target_id": target.id[:64],
-            "project_id": project_id, "position": position, "item_id": item_id,
-            "object_id": target.object_id, "session_id": session_of(e), "summary": summary,
+            "notification_id": nid, "time": e.timestamp.timestamp(),
+            "actor": _text(actor[:255]), "type": kind[:100],
+            "event": kind.rpartition(".")[2][:64], "target_kind": target.kind,
+            "target_id": _text(target.id[:64]), "project_id": project_id,
+            "position": position, "item_id": item_id, "object_id": target.object_id,
+            "session_id": session_of(e), "summary": _text(summary),
         })
         b.refs.extend({"object_id": o, "notification_id": nid} for o in touched)
 
@@ -196,3 +197,9 @@ def _view(r: Any) -> AuditRow:
     when = datetime.fromtimestamp(r.time, UTC).isoformat()
     return AuditRow(r.notification_id, when, r.actor, r.type, r.target_kind, r.target_id,
                     r.project_id, r.position, r.item_id, r.object_id, r.session_id, r.summary)
+
+
+def _text(value: str) -> str:
+    """Text as every database stores it: PostgreSQL refuses NUL in text columns, and one
+    event carrying it (a client's name, a lineage job) must not stop the index for all."""
+    return value.replace("\x00", "\ufffd") if "\x00" in value else value

@@ -40,13 +40,14 @@ class Formats:
         images: Path | None = None,
         progress: Callable[[int, int], None] | None = None,
         uploaded: bool = False,
+        may_link_stored: Callable[[str], bool] | None = None,
     ) -> tuple[ProjectState, Callable[[str], str]]:
         if fmt == "supervisely":
-            media: MediaSource = (UploadedFiles(path, self.access) if uploaded
+            media: MediaSource = (UploadedFiles(path, self.access, may_link_stored) if uploaded
                                   else OperatorFolder((path,), access=self.access))
             return read_supervisely_located(path, progress=progress, media=media)
         if fmt == "coco":
-            media = (UploadedFiles(path.parent, self.access) if uploaded
+            media = (UploadedFiles(path.parent, self.access, may_link_stored) if uploaded
                      else coco_files(self.access, path, images))
             return read_coco(
                 path, images_dir=None if uploaded else images, progress=progress, media=media

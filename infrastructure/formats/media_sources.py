@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Protocol
@@ -71,6 +72,8 @@ class UploadedFiles:
 
     folder: Path
     access: MediaAccess
+    may_link_stored: Callable[[str], bool] | None = None
+    """Whether the sender may link the stored bytes of a sha256 it names (None: any)."""
 
     def pixels(self, path: Path, label: str, width: int, height: int) -> MediaLink | None:
         try:
@@ -94,6 +97,11 @@ class UploadedFiles:
     def link(self, uri: str, sha256: str, size: int, width: int, height: int,
              field: str) -> MediaLink:
         self.access.check_link(uri, field, sha256=sha256 or None, names=True)
+        stored = self.access.stored_sha(uri)
+        if stored is not None and self.may_link_stored is not None and not self.may_link_stored(
+                stored):
+            raise ValidationError(field, "names stored media the sender did not upload (send"
+                                         " the image itself, or upload it first)")
         return MediaLink(uri, sha256, size, width, height)
 
     def name(self, name: str, width: int, height: int, field: str) -> MediaLink:

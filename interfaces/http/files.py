@@ -117,7 +117,7 @@ def unpack_zip(data: BinaryIO, dest: Path) -> Path:
 
 def import_upload(ledger: AnnoLedger, fmt: str, data: BinaryIO, filename: str,
                   ctx: Context, *, name: str | None = None, into: UUID | None = None,
-                  ) -> ImportResult:
+                  may_link_stored: Callable[[str], bool] | None = None) -> ImportResult:
     """Import an uploaded Supervisely zip or COCO JSON: a new project, or a sync ``into``."""
     with tempfile.TemporaryDirectory(prefix="annoledger-import-") as tmp:
         workdir = Path(tmp)
@@ -131,4 +131,5 @@ def import_upload(ledger: AnnoLedger, fmt: str, data: BinaryIO, filename: str,
         chosen = name or stem
         if "\x00" in chosen or not chosen.isprintable():
             raise ValidationError("name", "may not contain control characters")
-        return ledger.import_uploaded(fmt, path, ctx, name=None if into else chosen, into=into)
+        return ledger.import_uploaded(fmt, path, ctx, name=None if into else chosen, into=into,
+                                      may_link_stored=may_link_stored)

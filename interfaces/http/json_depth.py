@@ -1,4 +1,5 @@
-"""One bound on how deeply a JSON request body may nest, checked before it is parsed.
+"""One bound on how deeply a JSON request body may nest, checked before it is parsed; and
+no NUL in any of its strings.
 
 Parsers and validators recurse once per level: 100,000 nested ``[`` exhaust Python's stack
 in ``json.loads`` (a crash), and even a depth that parses costs every later walk of the
@@ -64,11 +65,31 @@ def too_deep(max_depth: int) -> errors.Problem:
                           errors=[{"field": "body", "message": detail[6:]}])
 
 
+_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
+def holds_nul(body: bytes) -> bool:
+    """Whether a JSON text has a string holding NUL (``\\u0000``, not an escaped
+    backslash before ``u0000``). No name, id or text of ours may hold one, and PostgreSQL
+    cannot store it: refused at the edge, it never reaches an event or a read model."""
+    return b"\\u0000" in body and _NUL.search(body) is not None
+
+
+NUL_DETAIL = "body: a JSON string holds NUL (\\u0000), which no field accepts"
+
+
+def nul_problem() -> errors.Problem:
+    return errors.Problem(422, NUL_DETAIL, slug="validation", field="body")
+
+
 def check_depth(request: Request, body: bytes) -> None:
-    """Refuse ``body`` (400) when it nests deeper than the app's configured bound."""
+    """Refuse ``body`` (400) when it nests deeper than the app's configured bound, or when
+    one of its strings holds NUL."""
     max_depth = request.app.state.settings.max_json_depth
     if nesting_exceeds(body, max_depth):
         raise too_deep(max_depth)
+    if holds_nul(body):
+        raise nul_problem()
 
 
 def _is_json(scope: Scope) -> bool:
@@ -105,8 +126,9 @@ class JsonDepthLimit:
             await response(scope, receive, send)
             return
         body = b"".join(chunks)
-        if nesting_exceeds(body, self.max_depth):
-            refusal = too_deep(self.max_depth)
+        refusal = (too_deep(self.max_depth) if nesting_exceeds(body, self.max_depth)
+                   else nul_problem() if holds_nul(body) else None)
+        if refusal is not None:
             response = errors.problem(Request(scope), refusal.status, refusal.detail,
                                       **refusal.extra)
             await response(scope, receive, send)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from uuid import UUID
 
-from pydantic import Field, StrictBool
+from pydantic import Field, StrictBool, StrictInt
 
 from application.session_views import SessionView
 from domain.session import NodeRef
@@ -50,8 +50,8 @@ class SessionCreate(RequestBody):
 
 
 class ProgressIn(RequestBody):
-    done: Annotated[int, Field(ge=0, lt=2**53)]
-    total: Annotated[int, Field(ge=0, lt=2**53)]
+    done: Annotated[StrictInt, Field(ge=0, lt=2**53)]
+    total: Annotated[StrictInt, Field(ge=0, lt=2**53)]
     message: Short = ""
 
 

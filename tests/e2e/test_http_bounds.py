@@ -239,3 +239,26 @@ def test_a_control_character_in_the_audit_filter_is_refused(api: Api) -> None:
     r = api.get("/audit?actor=%00")
     assert r.status_code == 422, r.text
     assert r.json()["field"] == "query.actor"
+
+
+@pytest.mark.parametrize("path, body", [
+    ("/lineage", '{"eventType": "START", "eventTime": "2026-11-29T00:00:00Z", '
+                 '"run": {"runId": "0192f3c4-0000-7000-8000-000000000001"}, '
+                 '"job": {"namespace": "n", "name": "j\\u0000"}, "producer": "p"}'),
+    ("/sessions", '{"app": "a\\u0000", "kind": "training"}'),
+    ("/projects", '{"name": "x\\\\\\u0000"}'),
+])
+def test_a_nul_in_any_json_string_is_refused_before_it_reaches_the_log(
+    api: Api, path: str, body: str
+) -> None:
+    r = api.post(path, content=body, headers={"Content-Type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["field"] == "body" and "NUL" in r.json()["detail"]
+    assert api.get("/audit").status_code == 200
+
+
+def test_an_escaped_backslash_before_u0000_is_text_not_nul(api: Api) -> None:
+    r = api.post("/sessions", content='{"app": "x\\\\u0000", "kind": "other"}',
+                 headers={"Content-Type": "application/json"})
+    assert r.status_code == 201, r.text
+    assert r.json()["app"] == "x\\u0000"

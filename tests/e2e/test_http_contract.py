@@ -143,3 +143,26 @@ def test_an_out_of_range_id_filter_is_refused_not_a_server_error(
         api: Api, demo: UUID, value: str) -> None:
     r = api.get(f"/projects/{demo}/items", params={"dataset_id": value})
     assert r.status_code == 422 and r.json()["field"] == "query.dataset_id", r.text
+
+
+@pytest.mark.parametrize("value", [False, True, "2", 2.5])
+def test_a_request_integer_must_be_a_json_integer(api: Api, value: Any) -> None:
+    session = api.post("/sessions", json={"app": "a", "kind": "other"}).json()["id"]
+    r = api.post(f"/sessions/{session}/progress", json={"done": 1, "total": value})
+    assert r.status_code == 422, r.text
+    assert "total" in r.text
+
+
+@pytest.mark.parametrize("path, kind", [
+    ("/workflow/export?format=json", "application/json"),
+    ("/workflow/export?format=graphml", "application/graphml+xml"),
+    ("/workflow/openlineage", "application/x-ndjson"),
+])
+def test_an_export_answers_with_a_documented_content_type(
+    api: Api, spec: dict[str, Any], path: str, kind: str
+) -> None:
+    r = api.get(path)
+    assert r.status_code == 200, r.text
+    assert r.headers["content-type"].split(";")[0] == kind
+    route = path.split("?")[0]
+    assert kind in spec["paths"][API + route]["get"]["responses"]["200"]["content"]

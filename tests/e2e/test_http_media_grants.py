@@ -4,6 +4,9 @@ give. Declaring another project's sha256 under a remote link serves nothing."""
 
 from __future__ import annotations
 
+import io
+import json
+import zipfile
 from typing import Any
 from uuid import UUID
 
@@ -95,3 +98,47 @@ def test_an_upload_is_recorded_once_per_token_in_the_system_log(
     records = [e for e in api.get("/audit?limit=1000").json()["data"]
                if e["type"] == "MediaUpload.Recorded"]
     assert sorted(r["actor"] for r in records) == ["annotator"] * 3  # B's, and two here
+
+
+def _sync(api: Api, project: UUID, token: dict[str, str], fmt: str, name: str,
+          data: bytes) -> Any:
+    return api.post(f"/projects/{project}/import", headers=token,
+                    files={"file": (name, data, "application/octet-stream")},
+                    data={"format": fmt})
+
+
+def test_an_uploaded_zip_cannot_link_bytes_the_sender_did_not_upload(
+    api: Api, two: tuple[UUID, UUID, dict[str, Any]]
+) -> None:
+    a, _, secret = two
+    manager = api.token("manager", a)
+    meta = {"classes": [], "tags": [], "projectType": "images"}
+    ann = {"size": {"width": 8, "height": 6}, "tags": [], "objects": []}
+    link = {"annoledger_media": {"uri": secret["uri"], "sha256": secret["sha256"],
+                                 "size": secret["size"]}}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as zf:
+        zf.writestr("p/meta.json", json.dumps(meta))
+        zf.writestr("p/ds/ann/x.png.json", json.dumps(ann))
+        zf.writestr("p/ds/meta/x.png.json", json.dumps(link))
+    r = _sync(api, a, manager, "supervisely", "p.zip", out.getvalue())
+    assert r.status_code == 422, r.text
+    assert r.json()["field"].endswith("annoledger_media.uri")
+    assert api.get(f"/media/{secret['sha256']}", headers=manager).status_code == 404
+
+
+def test_an_uploaded_coco_file_cannot_link_bytes_the_sender_did_not_upload(
+    api: Api, two: tuple[UUID, UUID, dict[str, Any]]
+) -> None:
+    a, _, secret = two
+    manager = api.token("manager", a)
+    coco = {"categories": [{"id": 1, "name": "thing"}], "annotations": [],
+            "images": [{"id": 1, "file_name": "x.png", "width": 8, "height": 6,
+                        "coco_url": secret["uri"]}]}
+    r = _sync(api, a, manager, "coco", "coco.json", json.dumps(coco).encode())
+    assert r.status_code == 422, r.text
+    assert r.json()["field"].endswith("coco_url")
+    own = _upload(api, manager, "green")
+    coco["images"][0]["coco_url"] = own["uri"]  # type: ignore[index]
+    r = _sync(api, a, manager, "coco", "coco.json", json.dumps(coco).encode())
+    assert r.status_code == 200, r.text

@@ -78,7 +78,8 @@ def _obj_call(e: Env, method: str, body: Any = None) -> Req:
 
 
 ENDPOINTS: list[tuple[str, str, Callable[[Env], Req]]] = [
-    # (permission, scope: project | global | unscoped, request factory)
+    # (permission, scope: project | global | unscoped | creates, request factory);
+    # creates: about a project, and creates another (refused to a limited token)
     (READ, "global", lambda e: ("GET", "/projects", {})),
     (READ, "global", lambda e: ("GET", "/me", {})),
     (READ, "project", lambda e: ("GET", f"/projects/{e.p}", {})),
@@ -147,7 +148,7 @@ ENDPOINTS: list[tuple[str, str, Callable[[Env], Req]]] = [
     (MANAGE, "project", lambda e: (lambda i: ("DELETE", f"/projects/{e.p}/items/{i}", {
         "headers": e.etag(i)}))(e.item())),
     (MANAGE, "project", lambda e: (e.cls(), ("POST", f"/projects/{e.p}/versions", {}))[1]),
-    (MANAGE, "project", lambda e: ("POST", f"/projects/{e.p}/versions/1/restore",
+    (MANAGE, "creates", lambda e: ("POST", f"/projects/{e.p}/versions/1/restore",
                                    {"json": {"name": e.name()}})),
     (MANAGE, "project", lambda e: ("POST", f"/projects/{e.p}/versions/1/revert", {})),
     (ADMIN, "unscoped", lambda e: ("POST", "/tokens", {"json": {"role": "auditor"}})),
@@ -174,8 +175,10 @@ def _expected(kind: str, scope: UUID | None, p: UUID, permission: str, caller: s
         return 403
     if scope is not None and kind == "unscoped":
         return 403
-    if scope is not None and kind == "project" and scope != p:
+    if scope is not None and kind in ("project", "creates") and scope != p:
         return 404
+    if scope is not None and kind == "creates":
+        return 403
     return 200
 
 

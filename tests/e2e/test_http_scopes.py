@@ -84,7 +84,8 @@ class Row:
     kind: str
     """``project``: about the side's project; ``outside``: names the side's project where a
     project unknown to the caller is taken as an outside dataset; ``global``: a view or
-    change of no project; ``unscoped``: refused to limited tokens."""
+    change of no project; ``unscoped``: refused to limited tokens; ``creates``: about the
+    side's project, and creates another project (refused to limited tokens)."""
     make: Callable[[Side], Req]
     route: str | None = None
     """The route's own right, when the use case needs more (``needs``)."""
@@ -162,8 +163,10 @@ def expected(row: Row, role: str, limited: bool, own: bool) -> int:
         return 403
     if limited and row.kind == "unscoped":
         return 403
-    if limited and not own and row.kind == "project":
+    if limited and not own and row.kind in ("project", "creates"):
         return 404
+    if limited and row.kind == "creates":
+        return 403
     if limited and not own and row.kind == "outside":
         return 200  # the project is, to this caller, an outside dataset like a missing one
     return 200 if row.needs in ROLES[role] else 403

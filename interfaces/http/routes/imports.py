@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
+from application.authorization import may_link_stored
 from interfaces.http.deps import ManageProject, Manager
 from interfaces.http.files import import_upload
 from interfaces.http.schemas import ImportPublic
@@ -29,7 +30,8 @@ async def import_project(access: Manager, file: Upload, format: Format = "superv
                          ) -> ImportPublic:
     """A new project from files; its name defaults to the uploaded file's name."""
     r = await run_in_threadpool(import_upload, access.ledger, format, file.file,
-                                file.filename or "", access.ctx, name=name)
+                                file.filename or "", access.ctx, name=name,
+                                may_link_stored=may_link_stored(access.ledger, access.principal))
     return ImportPublic(project=r.project, items=r.items, objects=r.objects, events=r.events)
 
 
@@ -38,5 +40,6 @@ async def sync_project(access: ManageProject, file: Upload,
                        format: Format = "supervisely") -> ImportPublic:
     """Bring the project to the uploaded content, recording only the differences."""
     r = await run_in_threadpool(import_upload, access.ledger, format, file.file,
-                                file.filename or "", access.ctx, into=access.pid)
+                                file.filename or "", access.ctx, into=access.pid,
+                                may_link_stored=may_link_stored(access.ledger, access.principal))
     return ImportPublic(project=r.project, items=r.items, objects=r.objects, events=r.events)

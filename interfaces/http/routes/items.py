@@ -73,7 +73,7 @@ def item_public(access: Access, item_id: UUID, response: Response) -> ItemPublic
 @router.get("")
 def list_items(access: ReadProject, offset: Offset = 0, limit: Limit = 100,
                name: NameFilter = None,
-               dataset_id: Annotated[int | None, Query(ge=0, lt=2**63,
+               dataset_id: Annotated[int | None, Query(ge=0, lt=2**31,
                                                        description="Only this dataset")] = None,
                ) -> ItemsPublic:
     page, count = access.ledger.items_page(access.pid, dataset_id=dataset_id, name=name,

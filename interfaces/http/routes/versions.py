@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
+from application.authorization import require_unscoped
 from domain.values import Version
 from interfaces.http.deps import Limit, ManageProject, Offset, ReadProject
 from interfaces.http.download_names import download_label
@@ -81,7 +82,9 @@ def diff_versions(access: ReadProject, a: Ref, b: Ref,
 @router.post("/{n}/restore", status_code=201)
 def restore_version(access: ManageProject, n: Number,
                     body: RestoreRequest | None = None) -> ProjectPublic:
-    """A new project with the version's state; media are linked, history is not copied."""
+    """A new project with the version's state; media are linked, history is not copied.
+    A token limited to one project may not create another (as with POST /projects)."""
+    require_unscoped(access.principal, "restore a version into a new project")
     body = body or RestoreRequest(name=None, datasets=None)
     new = access.ledger.restore(access.pid, n, access.ctx, name=body.name,
                                 datasets=body.datasets)

@@ -75,14 +75,16 @@ def svg(
     return Response(render_svg(g, title=node or "workflow"), media_type="image/svg+xml")
 
 
-@router.get("/export", response_class=PlainTextResponse)
+@router.get("/export", response_class=PlainTextResponse, responses={200: {"content": {
+    kind: {"schema": {"type": "string"}} for kind in sorted(set(MEDIA.values()))}}})
 def export_graph(access: Reader, format: Format = "json", as_of: AsOf = None) -> Response:
     """Node-link JSON, GraphML, Mermaid or DOT."""
     g = workflow_for(access.ledger).graph(as_of, _only(access))
     return Response(export(g, format), media_type=MEDIA[format])
 
 
-@router.get("/openlineage", response_class=PlainTextResponse)
+@router.get("/openlineage", response_class=PlainTextResponse, responses={200: {"content": {
+    "application/x-ndjson": {"schema": {"type": "string"}}}}})
 def openlineage(access: Reader, as_of: AsOf = None) -> Response:
     """Every session as OpenLineage RunEvents, one JSON object a line."""
     g = workflow_for(access.ledger).graph(as_of, _only(access))
