@@ -22,7 +22,8 @@ from domain.geometry import (
 )
 from domain.values import SHAPES
 
-REAL_EXPORT = Path("/work/shared/data/supervisely/real_export_vector/ds/ann")
+REAL_EXPORT = Path(__file__).resolve().parents[2] / "infrastructure" / "demo_data" / \
+    "real_export_vector" / "ds" / "ann"
 
 
 def chunk(kind: bytes, body: bytes) -> bytes:
@@ -147,7 +148,6 @@ def test_bitmaps_of_every_mask_color_type_are_accepted(depth: int, color: int) -
     assert normalize_geometry("alpha_mask", {"bitmap": {"origin": [0, 0], "data": data}})
 
 
-@pytest.mark.skipif(not REAL_EXPORT.is_dir(), reason="real export data not available")
 def test_every_geometry_of_the_real_export_validates_and_round_trips() -> None:
     files = sorted(REAL_EXPORT.glob("*.json"))
     assert files
