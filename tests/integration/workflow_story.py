@@ -1,4 +1,4 @@
-"""The scripted MLOps story of issue 5, told through the Python API.
+"""The scripted MLOps story (sessions, versions, models), told through the Python API.
 
 import -> version 1 -> augmentation (adds a flipped copy, drops an image) -> split into
 train/val datasets -> training with an automatic version (2) -> evaluation -> report.
