@@ -13,6 +13,7 @@ from pathlib import Path
 from uuid import UUID
 
 from application.imports import ImportCommands
+from application.loading import gc_paused
 from application.media import MediaAccessRule
 from application.ports import FormatAdapters
 from application.versions import CURRENT, VersionCommands
@@ -36,7 +37,9 @@ class FileCommands(VersionCommands, ImportCommands):
         progress: ProgressFn = no_progress,
     ) -> ImportResult:
         """Import a project from files: a new project, or a sync into an existing one."""
-        source, locate = self._formats().read(fmt, path, images=images, progress=progress)
+        with gc_paused():  # a whole project's small objects all live on: no collector passes
+            source, locate = self._formats().read(fmt, path, images=images,
+                                                  progress=progress)
         if into is not None:
             return self.sync_state(into, source, ctx, progress=progress, locate=locate)
         return self.import_state(source, ctx, name=name, progress=progress, locate=locate)
@@ -49,8 +52,9 @@ class FileCommands(VersionCommands, ImportCommands):
         """Import files a client sent (unpacked at ``path``, deleted after the request):
         their images are stored in the media store, their links must be allowed ones, and
         a store reference only to bytes ``may_link_stored`` allows."""
-        source, locate = self._formats().read(fmt, path, progress=progress, uploaded=True,
-                                              may_link_stored=may_link_stored)
+        with gc_paused():
+            source, locate = self._formats().read(fmt, path, progress=progress,
+                                                  uploaded=True, may_link_stored=may_link_stored)
         if into is not None:
             return self.sync_state(into, source, ctx, progress=progress, locate=locate)
         return self.import_state(source, ctx, name=name, progress=progress, locate=locate)

@@ -32,7 +32,6 @@ from infrastructure.formats.masks import (
     rle_decode,
 )
 from infrastructure.formats.media_sources import MediaSource, coco_files
-from infrastructure.gc_pause import gc_paused
 
 Progress = Callable[[int, int], None]
 _NUMBER = frozenset((int, float))
@@ -51,8 +50,7 @@ def read_coco(
     makes the items' media links (default: local files must stay inside ``images_dir``,
     or the COCO file's folder when there is none)."""
     source = media or coco_files(None, Path(path), images_dir)
-    with gc_paused():
-        return _read(Path(path), images_dir, progress, source)
+    return _read(Path(path), images_dir, progress, source)
 
 
 def _read(

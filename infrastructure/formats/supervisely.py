@@ -29,7 +29,6 @@ from domain.values import Dataset, MediaLink
 from infrastructure.formats.files import is_int, load_json
 from infrastructure.formats.media_sources import MediaSource, OperatorFolder
 from infrastructure.formats.supervisely_meta import field_error, in_file, read_meta, text_at
-from infrastructure.gc_pause import gc_paused
 
 MEDIA_KEY = "annoledger_media"
 """Key of ``meta/<item>.json`` that links an item to pixels stored elsewhere."""
@@ -53,8 +52,7 @@ def read_supervisely_located(
     """The project at ``root``, and what turns an item's ``dataset/name`` into its
     annotation file, so that a later refusal names the file the user has. ``media`` makes
     the items' media links (default: local files that stay inside ``root``)."""
-    with gc_paused():
-        state, sources = _read(Path(root), progress, media or OperatorFolder((Path(root),)))
+    state, sources = _read(Path(root), progress, media or OperatorFolder((Path(root),)))
     return state, lambda path: sources.get(path, path)
 
 
