@@ -150,12 +150,13 @@ def media_file_for(ledger: AnnoLedger, sha256: str, by: Caller = None) -> Path:
 
 
 def item_media_file(ledger: AnnoLedger, project_id: UUID, item_id: UUID) -> Path:
-    """An item's stored bytes, when its own link names the store's copy of its sha256."""
-    found = ledger.item_in(project_id, item_id)
-    sha = ledger.stored_sha(found.media)
-    if sha is None:
+    """An item's bytes, read where an export would read them: the store's copy its own
+    link names, or its file under a media root (the demo's images). Any other link is
+    data only, whatever sha256 it declares."""
+    path = ledger.media_path(ledger.item_in(project_id, item_id).media)
+    if path is None:
         raise NotFoundError("media of item", item_id)
-    return ledger.media_file(sha)
+    return path
 
 
 def may_link_stored(ledger: AnnoLedger, by: Caller) -> Callable[[str], bool] | None:

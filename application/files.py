@@ -71,6 +71,11 @@ class FileCommands(VersionCommands, ImportCommands):
         sha = self._access().stored_sha(link.uri)
         return sha if sha is not None and sha == link.sha256 else None
 
+    def media_path(self, link: MediaLink) -> Path | None:
+        """The file whose bytes may leave the server for ``link`` (the store's copy, or a
+        file under a media root), or None: the link is then data only."""
+        return self._access().readable(link)
+
     def exportable(self, path: Path) -> Path | None:
         """``path`` resolved when an export may include its bytes; else None."""
         return self._access().allowed(path)

@@ -12,6 +12,7 @@ from uuid import UUID
 
 import pytest
 
+from tests.conftest import DEMO
 from tests.e2e.conftest import Api, png_bytes
 
 
@@ -142,3 +143,11 @@ def test_an_uploaded_coco_file_cannot_link_bytes_the_sender_did_not_upload(
     coco["images"][0]["coco_url"] = own["uri"]  # type: ignore[index]
     r = _sync(api, a, manager, "coco", "coco.json", json.dumps(coco).encode())
     assert r.status_code == 200, r.text
+
+
+def test_the_demo_items_media_are_served_from_the_bundled_images(api: Api, demo: UUID) -> None:
+    reader = api.token("auditor", demo)
+    items = api.get(f"/projects/{demo}/items?name=cat1.jpg", headers=reader).json()["data"]
+    r = api.get(f"/projects/{demo}/items/{items[0]['id']}/media", headers=reader)
+    assert r.status_code == 200, r.text
+    assert r.content == (DEMO / "ds" / "img" / "cat1.jpg").read_bytes()
