@@ -24,11 +24,11 @@ from application.app import AnnoLedger
 from application.views import ImportResult
 from domain.errors import ValidationError
 from domain.values import Context
+from interfaces.http.download_names import folder_label
 
 MAX_ENTRIES = 100_000
 MAX_UNPACKED = 2 << 30
 CHUNK = 1 << 20
-LABEL_BYTES = 200
 
 
 def export_zip(ledger: AnnoLedger, project_id: UUID, ref: int | str,
@@ -37,7 +37,7 @@ def export_zip(ledger: AnnoLedger, project_id: UUID, ref: int | str,
     workdir = Path(tempfile.mkdtemp(prefix="annoledger-export-"))
     cleanup = lambda: shutil.rmtree(workdir, ignore_errors=True)  # noqa: E731
     try:
-        label = export_label(ledger.project_view(project_id).name, ref)
+        label = folder_label(ledger.project_view(project_id).name, ref)
         root = workdir / "project"  # a fixed name: the label only names what the zip holds
         ledger.export_files("supervisely", project_id, root, ref)
         archive = workdir / f"{label}.zip"
@@ -59,17 +59,6 @@ def export_zip(ledger: AnnoLedger, project_id: UUID, ref: int | str,
     except BaseException:
         cleanup()
         raise
-
-
-def export_label(name: str, ref: int | str) -> str:
-    """The export's folder and zip name: the project's name (cut to ``LABEL_BYTES`` bytes of
-    UTF-8, path separators replaced) and the version, so that any valid project name makes a
-    file name the file system accepts (at most 255 bytes, ``.zip`` included)."""
-    safe = "".join("_" if c in "/\\\x00" else c for c in name).strip() or "project"
-    if safe in (".", ".."):
-        safe = "project"
-    cut = safe.encode()[:LABEL_BYTES].decode(errors="ignore")
-    return f"{cut}-v{ref}" if ref != "current" else cut
 
 
 def _write_media(ledger: AnnoLedger, zf: zipfile.ZipFile, link: Path, arcname: str) -> None:
