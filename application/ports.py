@@ -9,15 +9,18 @@ which project its events belong to and how the catalog changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, BinaryIO, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
+from application.views.audit import AuditFilter, AuditRow
 from domain.state import ProjectState
+from domain.values import MediaLink
 
 SYSTEM_PROJECT = UUID(int=0)
 """Events that belong to no project (app sessions, tokens) are chained under this id."""
@@ -182,3 +185,138 @@ class FormatAdapters(Protocol):
         by a store reference (None: any)."""
 
     def write(self, fmt: str, state: ProjectState, outdir: Path) -> None: ...
+
+
+# -- media ----------------------------------------------------------------------------
+# The ledger holds only a MediaLink (URI + sha256); the store keeps bytes under their
+# sha256 (stored once, never copied by versions or restores), and a link is data: bytes
+# are read only from the store or the configured media roots (domain.media_policy).
+
+class MediaStore(Protocol):
+    def put(self, data: BinaryIO) -> MediaLink:
+        """Store the bytes under their sha256; width and height are read from the image.
+
+        Raises ValidationError (field ``file``) when the bytes are not an image.
+        """
+
+    def locate(self, sha256: str) -> Path | None:
+        """The stored file of a sha256, or None."""
+
+
+class MediaAccessRule(Protocol):
+    def check_link(self, uri: str, field: str, *, sha256: str | None = None,
+                   names: bool = False) -> None:
+        """Accept a link a client gave (a store reference or an allowed scheme), or raise
+        ValidationError naming ``field``."""
+
+    def stored_sha(self, uri: str) -> str | None:
+        """The sha256 whose store copy ``uri`` names, or None when it names no store copy."""
+
+    def readable(self, link: MediaLink) -> Path | None:
+        """The file an export may read for ``link``, or None (its URI alone is exported)."""
+
+    def allowed(self, path: Path) -> Path | None:
+        """``path`` resolved, when its bytes may leave the server as media; else None."""
+
+
+# -- read models ------------------------------------------------------------------------
+
+class AuditIndexPort(Protocol):
+    """The audit projection: kept up to date from the log, queried by filters."""
+
+    def catch_up(self, app: Any, progress: Callable[[int, int], None] | None = None) -> int:
+        """Apply every event after the index's tracked position; returns how many."""
+
+    def query(self, where: AuditFilter, limit: int, offset: int) -> Sequence[AuditRow]:
+        """Rows newest first (by time, then log order)."""
+
+
+class ProjectionsPort(Protocol):
+    """Every read model of the application, followed from its log."""
+
+    def catch_up(self, *views: Any, progress: Callable[[int, int], None] | None = None,
+                 batch: int = 1000) -> int:
+        """Bring the given views (every view if none) up to date; returns events read."""
+
+    def start(self) -> None:
+        """Follow the log in the background until :meth:`stop`."""
+
+    def stop(self, timeout: float = 10) -> None:
+        """Stop following."""
+
+
+# -- compliance -------------------------------------------------------------------------
+
+class StreamLog(Protocol):
+    def item_log(self, stream_id: UUID) -> list[LogRecord]:
+        """Every event of one stream, in stream order, with its project log position."""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemSnapshotRow:
+    stored: StoredEvent
+    checksum_ok: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StoredManifest:
+    position: int
+    meta_version: int
+    items: dict[UUID, tuple[int, tuple[tuple[int, int], ...]]] | None
+    error: str
+
+
+class ProofStore(Protocol):
+    def chain_links(self, project_id: UUID, marks: Collection[int]
+                    ) -> tuple[ChainReport, dict[int, bytes]]: ...
+
+    def project_events(self, project_id: UUID) -> Iterator[LogRecord]: ...
+
+    def item_snapshots(self, project_id: UUID) -> list[ItemSnapshotRow]: ...
+
+    def project_manifests(self, project_id: UUID) -> list[StoredManifest]: ...
+
+
+# -- workflow ---------------------------------------------------------------------------
+
+WorkflowGraph = Any
+"""A networkx ``MultiDiGraph`` of the workflow (the application layer imports no networkx)."""
+
+
+class WorkflowPort(Protocol):
+    """The MLOps workflow graph's read model, caught up before each question; ``only`` is
+    the project a caller limited to one may read (None: every project)."""
+
+    @property
+    def view(self) -> Any:
+        """The tracked view holding the graph (its storage, its position)."""
+
+    def refresh(self) -> int:
+        """Apply what the log holds beyond the view's position; returns how many."""
+
+    def graph(self, as_of: str | float | datetime | None = None,
+              only: UUID | None = None) -> WorkflowGraph:
+        """The graph now (or then); with ``only``, the part a reader of that project sees."""
+
+    def rebuild(self) -> int:
+        """Forget the view and replay the whole log into it; returns how many events."""
+
+    def resolve(self, ref: str, g: WorkflowGraph | None = None) -> str:
+        """A node id from what a user typed; NotFoundError if the graph lacks it."""
+
+    def upstream(self, ref: str, depth: int | None = None, as_of: str | float | None = None,
+                 only: UUID | None = None) -> WorkflowGraph: ...
+
+    def downstream(self, ref: str, depth: int | None = None, as_of: str | float | None = None,
+                   only: UUID | None = None) -> WorkflowGraph: ...
+
+    def around(self, ref: str | None, direction: str = "both", depth: int | None = None,
+               as_of: str | float | None = None, only: UUID | None = None) -> WorkflowGraph:
+        """The whole graph (no ref), or what is upstream, downstream or both of a node."""
+
+    def trained_on(self, project: str, item: str, as_of: str | float | None = None,
+                   only: UUID | None = None) -> list[dict[str, Any]]:
+        """Model weights trained on a version of ``project`` that contained ``item``."""
+
+    def provenance(self, ref: str, depth: int | None = None, as_of: str | float | None = None,
+                   only: UUID | None = None) -> dict[str, Any]: ...

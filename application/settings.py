@@ -55,7 +55,6 @@ class Settings:
     """Deepest nesting of arrays and objects a JSON request body may have (400 beyond)."""
     max_json_file_bytes: int = DEFAULT_MAX_JSON_FILE
     """Largest JSON annotation file an import loads into memory (COCO, Supervisely)."""
-    app_name: str = "annoledger"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

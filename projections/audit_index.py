@@ -15,15 +15,14 @@ import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import sqlalchemy as sa
-from eventsourcing.application import Application
 from eventsourcing.persistence import Tracking
 from sqlalchemy import Connection
 
-from application.audit_commands import AuditFilter, AuditRow
+from application.views.audit import AuditFilter, AuditRow
 from domain.changes import Names, changed_objects, describe_item, fold_item
 from domain.data_node import DataNode
 from domain.item import Item
@@ -35,6 +34,9 @@ from domain.token import Token
 from projections.audit_schema import audit_tables
 from projections.audit_state import BriefStore
 from projections.runner import Decoded, Progress, TrackedView, ViewStorage, catch_up
+
+if TYPE_CHECKING:
+    from application.core.ledger_core import LedgerCore
 
 
 @dataclass
@@ -59,8 +61,8 @@ class AuditIndex(TrackedView):
         self.briefs = BriefStore(self.t.state)
         self._batch: _Batch | None = None
 
-    def catch_up(self, app: Application[Any], progress: Progress | None = None) -> int:
-        return catch_up(app, self, progress=progress)
+    def catch_up(self, core: LedgerCore, progress: Progress | None = None) -> int:
+        return catch_up(core, self, progress=progress)
 
     # -- the tracked view ----------------------------------------------------------------
 

@@ -29,13 +29,15 @@ import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from eventsourcing.application import Application
 from eventsourcing.persistence import IntegrityError, Notification, Tracking
 from eventsourcing.projection import Projection
 from sqlalchemy import Connection, Engine, MetaData
 from sqlalchemy import exc as sa_exc
+
+if TYPE_CHECKING:
+    from application.core.ledger_core import LedgerCore
 
 Decoded = tuple[Notification, Any]
 """A notification and its domain event."""
@@ -198,7 +200,7 @@ class TrackedView(Projection[Any]):
         self.abandoned()
 
 
-def catch_up(app: Application[Any], *views: TrackedView, batch: int = 1000,
+def catch_up(core: LedgerCore, *views: TrackedView, batch: int = 1000,
              progress: Progress | None = None) -> int:
     """Apply every notification after the views' positions; returns how many were read.
 
@@ -209,13 +211,13 @@ def catch_up(app: Application[Any], *views: TrackedView, batch: int = 1000,
         return 0
     done = 0
     start = min(v.position() for v in views)
-    last = app.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+    last = core.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
     while True:
-        notes = app.recorder.select_notifications(  # type: ignore[attr-defined]
+        notes = core.recorder.select_notifications(  # type: ignore[attr-defined]
             start=start, limit=batch, inclusive_of_start=False)
         if not notes:
             return done
-        decoded = [(n, app.mapper.to_domain_event(n)) for n in notes]
+        decoded = [(n, core.mapper.to_domain_event(n)) for n in notes]
         for view in views:
             view.apply(decoded)
         start = notes[-1].id
@@ -225,16 +227,16 @@ def catch_up(app: Application[Any], *views: TrackedView, batch: int = 1000,
 
 
 class ProjectionRunner:
-    """Every read model of one application, followed from its log.
+    """Every read model of the ledger, followed from its core's log.
 
     :meth:`catch_up` brings some or all views up to the last committed event (queries
     call it before answering); :meth:`start` follows the log in one background thread,
     pulling every ``interval`` seconds, until :meth:`stop`.
     """
 
-    def __init__(self, app: Application[Any], views: Sequence[TrackedView] = (),
+    def __init__(self, core: LedgerCore, views: Sequence[TrackedView] = (),
                  *, interval: float = 0.5) -> None:
-        self.app = app
+        self.core = core
         self.views: dict[str, TrackedView] = {}
         self.interval = interval
         self._stopping = threading.Event()
@@ -251,7 +253,7 @@ class ProjectionRunner:
     def catch_up(self, *views: TrackedView, progress: Progress | None = None,
                  batch: int = 1000) -> int:
         """Bring the given views (every view if none) up to date; returns notifications read."""
-        return catch_up(self.app, *(views or tuple(self.views.values())), batch=batch,
+        return catch_up(self.core, *(views or tuple(self.views.values())), batch=batch,
                         progress=progress)
 
     def start(self) -> None:

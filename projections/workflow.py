@@ -1,10 +1,10 @@
 """The workflow graph as interfaces use it: caught up, resolved, queried, drawn.
 
-One :class:`Workflow` per application object, built by the composition root and found
-with :func:`workflow_for`: it holds the tracked view, catches it up through the
-application's projection runner before each question (a pull: cheap when nothing is
-new, and correct on SQLite, which has no push subscriptions), and turns what users type
-(a project name, ``cats@2``, a session id, ``model_weight:s3://...``) into node ids.
+One :class:`Workflow` per ledger (``ledger.workflow``), built by the composition root:
+it holds the tracked view, catches it up through the ledger's projection runner before
+each question (a pull: cheap when nothing is new, and correct on SQLite, which has no
+push subscriptions), and turns what users type (a project name, ``cats@2``, a session
+id, ``model_weight:s3://...``) into node ids.
 
 Every question takes ``only``: the project a caller limited to one may read (None: every
 project). Its graph is then the readable sub-graph (:mod:`projections.workflow_scope`),
@@ -16,15 +16,16 @@ from __future__ import annotations
 
 import re
 import weakref
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 import networkx as nx
 
-from application.authorization import resolve_project_in
+from application.access.authorization import resolve_project_in
 from domain.errors import NotFoundError, ValidationError
 from domain.session import NODE_TYPES
+from domain.times import parse_time
 from projections import workflow_queries as q
 from projections.runner import ProjectionRunner
 from projections.workflow_graph import WorkflowView
@@ -32,45 +33,18 @@ from projections.workflow_ids import KIND_OF_TYPE, node_id
 from projections.workflow_scope import readable_subgraph
 
 if TYPE_CHECKING:
-    from application.app import AnnoLedger
+    from application.projects.projects import Projects
 
 _VERSION = re.compile(r"^(?P<project>.+?)@v?(?P<number>\d+)$")
 
 
-def workflow_for(app: AnnoLedger) -> Workflow:
-    """The application's workflow read model (``app.workflow``, set by the bootstrap)."""
-    found = app.workflow
-    if not isinstance(found, Workflow):
-        raise RuntimeError("no workflow graph is configured: build the application with "
-                           "application.bootstrap.build_app")
-    return found
-
-
-def parse_time(value: str | float | datetime | None) -> float | None:
-    """An ISO 8601 time (``Z`` or an offset; naive means UTC) or epoch seconds."""
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, int | float):
-        return float(value)
-    else:
-        try:
-            return float(value)
-        except ValueError:
-            pass
-        try:
-            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            raise ValidationError("as_of", f"'{value}' is not an ISO 8601 time") from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.timestamp()
-
-
 class Workflow:
-    def __init__(self, app: AnnoLedger, view: WorkflowView, runner: ProjectionRunner) -> None:
-        self.app = app
+    """The workflow read model: its view, the runner that catches it up, and the projects
+    service that resolves the names users type."""
+
+    def __init__(self, projects: Projects, view: WorkflowView,
+                 runner: ProjectionRunner) -> None:
+        self.projects = projects
         self.view = view
         self.runner = runner
         self._scoped: weakref.WeakKeyDictionary[nx.MultiDiGraph, dict[UUID, nx.MultiDiGraph]] \
@@ -84,7 +58,7 @@ class Workflow:
               only: UUID | None = None) -> nx.MultiDiGraph:
         """The graph now (or then); with ``only``, the part a reader of that project sees."""
         self.refresh()
-        g = self.view.graph(parse_time(as_of))
+        g = self.view.graph(parse_time(as_of, field="as_of"))
         if only is None:
             return g
         cuts = self._scoped.setdefault(g, {})
@@ -120,10 +94,10 @@ class Workflow:
         match = _VERSION.match(ref)
         try:
             if match:
-                pid = self.app.resolve_project(match["project"])
+                pid = self.projects.resolve(match["project"])
                 found.append(f"version:{pid}@{int(match['number'])}")
             else:
-                found.append(f"project:{self.app.resolve_project(ref)}")
+                found.append(f"project:{self.projects.resolve(ref)}")
         except (NotFoundError, ValidationError):
             pass
         return found
@@ -156,9 +130,10 @@ class Workflow:
     def trained_on(self, project: str, item: str, as_of: str | float | None = None,
                    only: UUID | None = None) -> list[dict[str, Any]]:
         """Model weights trained on a version of ``project`` that contained ``item``."""
-        project_id = resolve_project_in(self.app, project, only)
+        project_id = resolve_project_in(self.projects, project, only)
         item_id = self._item(project_id, item)
-        return q.trained_on_item(self.graph(as_of, only), self.app, project_id, item_id)
+        return q.trained_on_item(self.graph(as_of, only), self.projects.states, project_id,
+                                 item_id)
 
     def provenance(self, ref: str, depth: int | None = None, as_of: str | float | None = None,
                    only: UUID | None = None) -> dict[str, Any]:
@@ -170,8 +145,8 @@ class Workflow:
         try:
             item_id = UUID(ref)
         except ValueError:
-            return self.app.resolve_item(project_id, ref)
-        if self.app.store.project_of(item_id) != project_id:
+            return self.projects.resolve_item(project_id, ref)
+        if self.projects.core.store.project_of(item_id) != project_id:
             raise NotFoundError("item", ref)
         return item_id
 

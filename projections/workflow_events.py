@@ -20,7 +20,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any
 
-from application.topics import event_class
+from application.core.topics import event_class
 from domain.data_node import DataNode
 from domain.project import Project
 from domain.session import AppSession

@@ -33,7 +33,7 @@ import networkx as nx
 from eventsourcing.persistence import Tracking
 from sqlalchemy import Connection
 
-from application.loading import gc_paused
+from application.core.loading import gc_paused
 from domain.data_node import DataNode
 from domain.project import Project
 from domain.session import AppSession

@@ -3,8 +3,8 @@
 Export: each session becomes a ``START`` event (its inputs) and, once finished, a
 ``COMPLETE`` / ``FAIL`` / ``ABORT`` event (inputs and outputs), ``runId`` = session id,
 job = the OpenLineage job it was ingested from or ``annoledger`` / its app, ``jobType``
-= its kind. Datasets are named as :func:`application.lineage.dataset_name` says, so our
-own export fed back to ``POST /api/v1/lineage`` links to the same nodes.
+= its kind. Datasets are named as :func:`application.sessions.openlineage.dataset_name`
+says, so our own export fed back to ``POST /api/v1/lineage`` links to the same nodes.
 
 Marquez's ``GET /api/v1/lineage`` answers with jobs and datasets: sessions of the same
 job are one ``job:<namespace>:<name>`` node (as Marquez folds runs into their job), data
@@ -20,7 +20,7 @@ from typing import Any
 
 import networkx as nx
 
-from application.lineage import NAMESPACE, dataset_name
+from application.sessions.openlineage import NAMESPACE, dataset_name
 from domain.errors import NotFoundError
 from projections.workflow_ids import TYPE_OF_KIND, kind_of, ref_of
 

@@ -18,7 +18,7 @@ from projections.workflow_ids import kind_of
 
 
 class ManifestSource(Protocol):
-    """What the item question needs from the application."""
+    """What the item question needs from the ledger: a project's state at a position."""
 
     def manifest_at(self, project_id: UUID, position: int) -> Any: ...
 
@@ -65,7 +65,7 @@ def induced(g: nx.MultiDiGraph, nodes: Iterable[str]) -> nx.MultiDiGraph:
     return out
 
 
-def trained_on_item(g: nx.MultiDiGraph, app: ManifestSource, project_id: UUID,
+def trained_on_item(g: nx.MultiDiGraph, states: ManifestSource, project_id: UUID,
                     item_id: UUID) -> list[dict[str, Any]]:
     """Model weights trained on a version of the project that contained the item.
 
@@ -83,7 +83,7 @@ def trained_on_item(g: nx.MultiDiGraph, app: ManifestSource, project_id: UUID,
                     and g.nodes[v].get("position") is not None]
         for v in versions:
             if v not in holds:
-                manifest = app.manifest_at(project_id, int(g.nodes[v]["position"]))
+                manifest = states.manifest_at(project_id, int(g.nodes[v]["position"]))
                 holds[v] = item_id in manifest.versions
         containing = [v for v in versions if holds[v]]
         if containing:

@@ -26,16 +26,16 @@ from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 
-from application.app import AnnoLedger
-from application.audit_commands import AuditFilter
-from application.base import catalog_entry
-from application.bootstrap import build_app
-from application.bulk import BATCH_ITEMS, Batch, write_batches
+from application.core.bulk import BATCH_ITEMS, Batch
+from application.core.catalog import catalog_entry
+from application.ledger import Ledger
 from application.ports import ProjectWrite
 from application.settings import Settings
+from application.views.audit import AuditFilter
 from domain.item import Item
 from domain.state import ItemState, MetaState
 from domain.values import AnnotationObject, Context, Dataset, MediaLink, ObjectClass, Tag, TagMeta
+from interfaces.composition import build_ledger
 
 ACTORS = [f"labeler-{i:02d}" for i in range(50)]
 SESSIONS = [uuid4() for _ in range(200)]
@@ -46,18 +46,18 @@ def box(x: int, y: int) -> dict[str, Any]:
     return {"points": {"exterior": [[x, y], [x + 40, y + 30]], "interior": []}}
 
 
-def generate(app: AnnoLedger, events: int, items: int) -> UUID:
+def generate(app: Ledger, events: int, items: int) -> UUID:
     meta = MetaState("bench", {1: ObjectClass(1, "box", "rectangle"),
                                2: ObjectClass(2, "crate", "rectangle")},
                      {1: TagMeta(1, "checked")}, {1: Dataset(1, "ds")})
-    pid = app.create_project("bench", Context("admin"), meta)
-    meta = app.get_project(pid).meta
+    pid = app.projects.create("bench", Context("admin"), meta)
+    meta = app.projects.get(pid).meta
     rng = random.Random(6)
     media = MediaLink("s3://bench/img.jpg", "0" * 64, 1000, 640, 480)
     uploads = [Item.upload(pid, meta, ItemState(1, f"{i:06d}.jpg", media, (), (
         AnnotationObject(i + 1, 1, box(i % 600, i % 450), (), "importer", NOW, NOW),)),
         Context("importer")) for i in range(items)]
-    total = write_batches(app, _batches(pid, uploads)) + 1
+    total = app.core.write_batches(_batches(pid, uploads)) + 1
     rounds = 0
     while total < events:
         n = min(items, events - total)
@@ -74,9 +74,9 @@ def generate(app: AnnoLedger, events: int, items: int) -> UUID:
                 x, y = obj.geometry["points"]["exterior"][0]
                 item.change_object(meta, oid, ctx, NOW, geometry=box(
                     (x + rng.randint(1, 9)) % 600, (y + rng.randint(1, 9)) % 450))
-        total += write_batches(app, _batches(pid, uploads[:n]))
+        total += app.core.write_batches(_batches(pid, uploads[:n]))
         rounds += 1
-        app.maybe_snapshot(pid)
+        app.core.maybe_snapshot(pid)
         print(f"  round {rounds}: {total:,} events", flush=True)
     return pid
 
@@ -101,9 +101,9 @@ def timed(label: str, runs: int, fn: Callable[[int], object]) -> tuple[float, fl
     return p50, p95
 
 
-def time_span(app: AnnoLedger) -> tuple[float, float]:
+def time_span(app: Ledger) -> tuple[float, float]:
     """The first and last event times in the audit index."""
-    index: Any = app.audit_index
+    index: Any = app.audit.index
     rows = index.t.rows
     with index.engine.connect() as conn:
         first, last = conn.execute(sa.select(sa.func.min(rows.c.time),
@@ -121,19 +121,19 @@ def main() -> None:
                         help="time the queries on a database generated before (--db)")
     args = parser.parse_args()
     url = args.db or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench_audit.db'}"
-    app = build_app(Settings(db_url=url, actor="bench"))
+    app = build_ledger(Settings(db_url=url, actor="bench"))
     print(f"database {url}")
     if args.queries_only:
-        pid = app.resolve_project("bench")
+        pid = app.projects.resolve("bench")
     else:
         start = time.perf_counter()
         pid = generate(app, args.events, args.items)
         took = time.perf_counter() - start
-        print(f"generated {app.project_view(pid).position:,} events in {took:.1f} s "
-              f"({app.project_view(pid).position / took:,.0f} events/s)")
-    head = app.project_view(pid).position
+        print(f"generated {app.projects.view(pid).position:,} events in {took:.1f} s "
+              f"({app.projects.view(pid).position / took:,.0f} events/s)")
+    head = app.projects.view(pid).position
     start = time.perf_counter()
-    indexed = app.catch_up_audit()
+    indexed = app.audit.catch_up()
     took = time.perf_counter() - start
     print(f"audit index caught up {indexed:,} events in {took:.1f} s "
           f"({indexed / max(took, 1e-9):,.0f} events/s)")
@@ -143,30 +143,30 @@ def main() -> None:
 
     def actor_window(_: int) -> object:
         since = rng.uniform(t_start, t_end - span)
-        page = app.audit(AuditFilter(actor=rng.choice(ACTORS), since=since, until=since + span))
+        page = app.audit.query(AuditFilter(actor=rng.choice(ACTORS), since=since, until=since + span))
         assert page.rows, "no rows in the window"
         return page
 
     print(f"\nqueries ({args.runs} runs each), {head:,} events in the log:")
     timed("audit: actor + time range (10%), 100 rows", args.runs, actor_window)
-    timed("audit: project + time range, 100 rows", args.runs, lambda _: app.audit(AuditFilter(
+    timed("audit: project + time range, 100 rows", args.runs, lambda _: app.audit.query(AuditFilter(
         project_id=pid, since=rng.uniform(t_start, t_end - span), until=t_end)))
-    timed("audit: one object, all its rows", args.runs, lambda _: app.audit(AuditFilter(
+    timed("audit: one object, all its rows", args.runs, lambda _: app.audit.query(AuditFilter(
         object_id=rng.randint(1, args.items)), limit=1000))
-    timed("audit: type ObjectClassChanged, 100 rows", args.runs, lambda _: app.audit(
+    timed("audit: type ObjectClassChanged, 100 rows", args.runs, lambda _: app.audit.query(
         AuditFilter(type="ObjectClassChanged")))
-    timed("audit: session + actor, 100 rows", args.runs, lambda _: app.audit(AuditFilter(
+    timed("audit: session + actor, 100 rows", args.runs, lambda _: app.audit.query(AuditFilter(
         session_id=rng.choice(SESSIONS), actor=rng.choice(ACTORS))))
-    items = {e.name: e.item_id for e in app.store.catalog(pid)}
+    items = {e.name: e.item_id for e in app.core.store.catalog(pid)}
 
     def history(_: int) -> object:
         k = rng.randrange(args.items)
-        entries = app.item_history(pid, items[f"{k:06d}.jpg"], object_id=k + 1)
+        entries = app.history.item(pid, items[f"{k:06d}.jpg"], object_id=k + 1)
         assert entries
         return entries
 
     timed(f"history of one object (~{head // args.items} events)", args.runs, history)
-    timed("blame of one item", args.runs, lambda _: app.blame(
+    timed("blame of one item", args.runs, lambda _: app.history.blame(
         pid, items[f"{rng.randrange(args.items):06d}.jpg"]))
 
 

@@ -28,11 +28,11 @@ from uuid import uuid4
 
 import sqlalchemy as sa
 
-from application.bootstrap import build_app
-from application.bulk import Batch, write_batches
+from application.core.bulk import Batch
 from application.ports import SYSTEM_PROJECT, ProjectWrite
 from application.settings import Settings
 from domain.session import AppSession, NodeRef
+from interfaces.composition import build_ledger
 from projections.runner import catch_up
 from projections.workflow_graph import WorkflowView
 from projections.workflow_queries import downstream, reach, upstream
@@ -67,9 +67,9 @@ def sessions(count: int, seed: int = 5) -> Iterator[Batch]:
 
 
 def ledger(directory: Path, name: str, n_sessions: int) -> tuple[object, float]:
-    app = build_app(Settings(db_url=f"sqlite:///{directory / name}.db"))
+    app = build_ledger(Settings(db_url=f"sqlite:///{directory / name}.db"))
     started = time.perf_counter()
-    written = write_batches(app, sessions(n_sessions))
+    written = app.core.write_batches(sessions(n_sessions))
     return app, written / (time.perf_counter() - started)
 
 
@@ -77,7 +77,7 @@ def build(app: object) -> tuple[WorkflowView, int, float]:
     view = WorkflowView(app.workflow.view.storage)  # type: ignore[attr-defined]
     view.reset()
     started = time.perf_counter()
-    applied = catch_up(app, view)  # type: ignore[arg-type]
+    applied = catch_up(app.core, view)  # type: ignore[arg-type]
     return view, applied, time.perf_counter() - started
 
 

@@ -85,17 +85,17 @@ def reset_pg(url: str) -> None:
 
 
 def seed(db_url: str, items: int) -> tuple[str, list[str], str]:
-    from application.bootstrap import build_app
     from application.settings import Settings
     from domain.values import Context, MediaLink, ObjectClass
+    from interfaces.composition import build_ledger
 
-    app, ctx = build_app(Settings(db_url=db_url)), Context("load")
-    pid = app.create_project("load", ctx)
-    ds = app.create_dataset(pid, "ds", ctx).id
-    app.add_class(pid, ObjectClass(0, "box", "rectangle"), ctx)
-    ids = [str(app.upload_item(pid, ds, f"{i:05}.jpg", MediaLink(
+    app, ctx = build_ledger(Settings(db_url=db_url)), Context("load")
+    pid = app.projects.create("load", ctx)
+    ds = app.projects.create_dataset(pid, "ds", ctx).id
+    app.projects.add_class(pid, ObjectClass(0, "box", "rectangle"), ctx)
+    ids = [str(app.items.upload_item(pid, ds, f"{i:05}.jpg", MediaLink(
         f"s3://load/{i}.jpg", f"{i:064x}", 1, 100, 100), ctx)) for i in range(items)]
-    token = app.issue_token("annotator", ctx, name="load").secret
+    token = app.tokens.issue("annotator", ctx, name="load").secret
     return str(pid), ids, token
 
 

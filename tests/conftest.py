@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from application.app import AnnoLedger
-from application.bootstrap import build_app
+from application.ledger import Ledger
 from application.settings import Settings
 from domain.values import Context
 from infrastructure.persistence.factory import dispose_engines
+from interfaces.composition import build_ledger
 from tests.backends import require_pg
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -42,8 +42,8 @@ def settings(db_url: str) -> Settings:
 
 
 @pytest.fixture
-def app(settings: Settings) -> AnnoLedger:
-    return build_app(settings)
+def app(settings: Settings) -> Ledger:
+    return build_ledger(settings)
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ import sqlalchemy as sa
 from eventsourcing.persistence import StoredEvent
 from sqlalchemy import Engine
 
-from application.ports import ChainReport, LogRecord
-from application.proof_commands import ItemSnapshotRow, StoredManifest
+from application.ports import ChainReport, ItemSnapshotRow, LogRecord, StoredManifest
 from infrastructure.integrity import GENESIS, ChainRow, verify_chain
 from infrastructure.persistence.engine import reading
 from infrastructure.persistence.schema import Tables

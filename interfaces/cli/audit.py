@@ -9,8 +9,9 @@ from uuid import UUID
 import typer
 from rich.table import Table
 
-from application.audit_commands import AuditFilter, AuditRow, parse_time
+from application.views.audit import AuditFilter, AuditRow
 from domain.errors import ValidationError
+from domain.times import parse_time
 from interfaces import csv_cells
 from interfaces.cli.runtime import Runtime, out_console, print_json, progress_bar, runtime
 
@@ -33,7 +34,7 @@ def audit_filter(rt: Runtime, *, actor: str | None = None, project: str | None =
                  since: str | None = None, until: str | None = None) -> AuditFilter:
     """Filters from command-line text: names and paths resolved, times parsed."""
     pid = rt.project(project) if project else None
-    item_id = (rt.app.resolve_item(pid, item) if item is not None and pid is not None
+    item_id = (rt.ledger.projects.resolve_item(pid, item) if item is not None and pid is not None
                and "/" in item else _uuid(item, "item"))
     return AuditFilter(actor, pid, item_id, object_id, type, _uuid(session, "session"),
                        parse_time(since, "since"), parse_time(until, "until"))
@@ -61,8 +62,8 @@ def audit(
     where = audit_filter(rt, actor=actor, project=project, item=item, object_id=object_id,
                          type=type, session=session, since=since, until=until)
     with progress_bar("indexing the log") as report:
-        rt.app.catch_up_audit(progress=report)
-    page = rt.app.audit(where, limit=limit, offset=offset)
+        rt.ledger.audit.catch_up(progress=report)
+    page = rt.ledger.audit.query(where, limit=limit, offset=offset)
     if json:
         print_json(page.as_json())
     elif as_csv:
@@ -80,7 +81,7 @@ def write_csv(rows: list[AuditRow]) -> None:
 
 
 def _table(rt: Runtime, rows: list[AuditRow]) -> None:
-    names = {p.id: p.name for p in rt.app.projects()}
+    names = {p.id: p.name for p in rt.ledger.projects.all()}
     table = Table("time", "actor", "type", "target", "project", "position", "session",
                   "summary")
     for r in rows:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from application.views import ImportResult
+from application.views.projects import ImportResult
 from interfaces.cli.runtime import Runtime, fail, out_console, print_json, progress_bar, runtime
 
 import_app = typer.Typer(no_args_is_help=True, help="Import a project from files.")
@@ -24,7 +24,7 @@ def _run(rt: Runtime, fmt: str, path: Path, project: str | None, into: str | Non
         fail("give exactly one of --project NAME or --into PROJECT", 2)
     target = rt.project(into) if into else None
     with progress_bar(f"import {fmt}") as report:
-        return rt.app.import_files(fmt, path, rt.ctx, name=project, into=target, images=images,
+        return rt.ledger.imports.from_files(fmt, path, rt.ctx, name=project, into=target, images=images,
                                    progress=report)
 
 
@@ -62,7 +62,7 @@ def export_supervisely(
     rt = runtime(ctx)
     pid = rt.project(project)
     with progress_bar("export") as report:
-        rt.app.export_files("supervisely", pid, outdir,
+        rt.ledger.exports.to_files("supervisely", pid, outdir,
                             version if version is not None else "current", progress=report,
                             ctx=rt.ctx)
     out_console.print(f"exported to {outdir}")

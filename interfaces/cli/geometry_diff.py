@@ -15,7 +15,7 @@ def geometry_diff(rt: Runtime, project: str, a: str, b: str, match: str, thresho
         raise ValidationError("match", f"'{match}' is not one of: id, iou")
     ref_a: int | str = a if a == "current" else int(a)
     ref_b: int | str = b if b == "current" else int(b)
-    result = rt.app.diff_geometry(rt.project(project), ref_a, ref_b, threshold)
+    result = rt.ledger.replay.diff_geometry(rt.project(project), ref_a, ref_b, threshold)
     if json:
         print_json(result.as_json())
         return

@@ -8,7 +8,7 @@ from uuid import UUID
 import typer
 from rich.table import Table
 
-from application.history_queries import ObjectState
+from application.views.history import ObjectState
 from domain.changes import geometry_summary
 from domain.errors import NotFoundError
 from interfaces.cli.runtime import Runtime, out_console, print_json, runtime
@@ -19,7 +19,7 @@ Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 def resolve_item(rt: Runtime, project_id: UUID, ref: str) -> UUID:
     """An item by id or dataset/name; a removed item by its id (its history remains)."""
     try:
-        return rt.app.resolve_item(project_id, ref)
+        return rt.ledger.projects.resolve_item(project_id, ref)
     except NotFoundError:
         try:
             return UUID(ref)
@@ -43,7 +43,7 @@ def history(
     class, geometry and tags before and after."""
     rt = runtime(ctx)
     pid = rt.project(project)
-    entries = rt.app.item_history(pid, resolve_item(rt, pid, item), object_id)
+    entries = rt.ledger.history.item(pid, resolve_item(rt, pid, item), object_id)
     if json:
         print_json([e.as_json() for e in entries])
         return
@@ -60,7 +60,7 @@ def blame(ctx: typer.Context, project: str, item: str, json: Json = False) -> No
     """For each current object: its labeler, who added it, who changed it last and when."""
     rt = runtime(ctx)
     pid = rt.project(project)
-    lines = rt.app.blame(pid, resolve_item(rt, pid, item))
+    lines = rt.ledger.history.blame(pid, resolve_item(rt, pid, item))
     if json:
         print_json([b.as_json() for b in lines])
         return

@@ -20,7 +20,7 @@ def show_log(
 ) -> None:
     """The last events of a project's log, oldest first."""
     rt = runtime(ctx)
-    entries = rt.app.log_entries(rt.project(project), limit=limit)
+    entries = rt.ledger.history.log_entries(rt.project(project), limit=limit)
     if json:
         print_json([e.as_json() for e in entries])
         return
@@ -42,7 +42,7 @@ def verify(
     rt = runtime(ctx)
     if digest or since_digest:
         return run_proofs(rt, digest, since_digest, json)
-    views = rt.app.verify(rt.project(project) if project else None)
+    views = rt.ledger.proofs.verify(rt.project(project) if project else None)
     if json:
         print_json([v.as_json() for v in views])
     else:

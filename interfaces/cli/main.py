@@ -14,7 +14,6 @@ import typer
 from eventsourcing.persistence import PersistenceError
 from sqlalchemy.exc import SQLAlchemyError
 
-from application.bootstrap import close_storage
 from application.settings import Settings
 from domain.errors import AnnoledgerError, NotFoundError
 from interfaces.cli import files, log, projects, serve, sessions, tokens, versions, workflow
@@ -22,6 +21,7 @@ from interfaces.cli.audit import audit as audit_command
 from interfaces.cli.history import blame, history
 from interfaces.cli.replay import app as replay_app
 from interfaces.cli.runtime import Runtime, fail
+from interfaces.composition import close_storage
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Event-sourced project versions for a labeling platform.")

@@ -16,7 +16,7 @@ Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 @app.command("list")
 def list_projects(ctx: typer.Context, json: Json = False) -> None:
     """Every project with its item and object counts."""
-    views = runtime(ctx).app.projects()
+    views = runtime(ctx).ledger.projects.all()
     if json:
         print_json([v.as_json() for v in views])
         return
@@ -30,7 +30,7 @@ def list_projects(ctx: typer.Context, json: Json = False) -> None:
 def create(ctx: typer.Context, name: str, json: Json = False) -> None:
     """An empty project (classes and datasets are added through the API or an import)."""
     rt = runtime(ctx)
-    project_id = rt.app.create_project(name, rt.ctx)
+    project_id = rt.ledger.projects.create(name, rt.ctx)
     if json:
         print_json({"project": str(project_id), "name": name})
     else:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from application.proof_commands import ProofReport
+from application.views.proofs import ProofReport
 from interfaces.cli.runtime import Runtime, fail, out_console, print_json
 
 
 def run_proofs(rt: Runtime, digest: bool, since: str | None, json: bool) -> None:
     """Print the digest as the output's last word, or prove the log extends ``since``."""
-    report = rt.app.verify_since(since) if since else rt.app.log_digest()
+    report = rt.ledger.proofs.verify_since(since) if since else rt.ledger.proofs.log_digest()
     if json:
         print_json(report.as_json())
     else:
@@ -17,7 +17,7 @@ def run_proofs(rt: Runtime, digest: bool, since: str | None, json: bool) -> None
         fail(report.problems[0] + (f" (and {len(report.problems) - 1} more problems)"
                                    if len(report.problems) > 1 else ""))
     if digest and since:
-        fresh = rt.app.log_digest()
+        fresh = rt.ledger.proofs.log_digest()
         if json:
             print_json(fresh.as_json())
         elif fresh.digest:

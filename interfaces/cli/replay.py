@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from application.audit_commands import parse_time
-from application.views import LogEntry
+from application.views.projects import LogEntry
+from domain.times import parse_time
 from interfaces.cli.runtime import fail, out_console, print_json, runtime
 
 app = typer.Typer(no_args_is_help=True, help="Replay a project's history (for debugging).")
@@ -29,7 +29,7 @@ def show(
     if (at is None) == (as_of is None):
         fail("give exactly one of --at POSITION or --as-of TIME", 2)
     rt = runtime(ctx)
-    view = rt.app.replay_show(rt.project(project), position=at,
+    view = rt.ledger.replay.show(rt.project(project), position=at,
                               as_of=parse_time(as_of, "as-of"), export=export)
     if json:
         print_json(view.as_json())
@@ -62,7 +62,7 @@ def step(
 ) -> None:
     """Walk the events at positions FROM..TO, each with what it changed."""
     rt = runtime(ctx)
-    entries = rt.app.replay_step(rt.project(project), start, end)
+    entries = rt.ledger.replay.step(rt.project(project), start, end)
     if json:
         print_json([e.as_json() for e in entries])
     else:
@@ -90,7 +90,7 @@ def bisect(
     combine with and, or, not and parentheses.
     """
     rt = runtime(ctx)
-    result = rt.app.bisect(rt.project(project), predicate, start=start)
+    result = rt.ledger.replay.bisect(rt.project(project), predicate, start=start)
     if json:
         print_json(result.as_json())
     elif result.position is None:

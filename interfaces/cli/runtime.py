@@ -14,10 +14,10 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from application.app import AnnoLedger
-from application.bootstrap import build_app
+from application.ledger import Ledger
 from application.settings import Settings
 from domain.values import Context
+from interfaces.composition import build_ledger
 
 err_console = Console(stderr=True)
 out_console = Console()
@@ -26,20 +26,20 @@ out_console = Console()
 @dataclass
 class Runtime:
     settings: Settings
-    _app: AnnoLedger | None = field(default=None, repr=False)
+    _ledger: Ledger | None = field(default=None, repr=False)
 
     @property
-    def app(self) -> AnnoLedger:
-        if self._app is None:
-            self._app = build_app(self.settings)
-        return self._app
+    def ledger(self) -> Ledger:
+        if self._ledger is None:
+            self._ledger = build_ledger(self.settings)
+        return self._ledger
 
     @property
     def ctx(self) -> Context:
         return Context(self.settings.actor)
 
     def project(self, ref: str) -> UUID:
-        return self.app.resolve_project(ref)
+        return self.ledger.projects.resolve(ref)
 
 
 def runtime(ctx: typer.Context) -> Runtime:

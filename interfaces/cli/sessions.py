@@ -9,7 +9,7 @@ from uuid import UUID
 import typer
 from rich.table import Table
 
-from application.session_views import SessionView
+from application.views.sessions import SessionView
 from domain.session import NodeRef
 from interfaces.cli.runtime import fail, out_console, print_json, runtime
 
@@ -60,11 +60,11 @@ def start(
         fail(f"--parameters is not JSON: {exc}", 2)
     if not isinstance(params, dict):
         fail("--parameters must be a JSON object", 2)
-    session_id = rt.app.start_session(app_name, kind, rt.ctx, parameters=params,
+    session_id = rt.ledger.sessions.start(app_name, kind, rt.ctx, parameters=params,
                                       auto_version=auto_version,
                                       inputs=[_node(s) for s in inputs or []])
     if json:
-        _show(rt.app.session(session_id), json)
+        _show(rt.ledger.sessions.view(session_id), json)
     else:
         out_console.print(str(session_id))  # only the id, for S=$(annoledger sessions start ...)
 
@@ -74,8 +74,8 @@ def add_input(ctx: typer.Context, session: UUID, type: str, ref: str, title: Tit
               description: Description = "", link: Link = "", json: Json = False) -> None:
     """Record what the session reads (a project may become the version it read)."""
     rt = runtime(ctx)
-    rt.app.add_input(session, NodeRef(type, ref, title, description, link), rt.ctx)
-    _show(rt.app.session(session), json)
+    rt.ledger.sessions.add_input(session, NodeRef(type, ref, title, description, link), rt.ctx)
+    _show(rt.ledger.sessions.view(session), json)
 
 
 @app.command("output")
@@ -83,16 +83,16 @@ def add_output(ctx: typer.Context, session: UUID, type: str, ref: str, title: Ti
                description: Description = "", link: Link = "", json: Json = False) -> None:
     """Record what the session wrote."""
     rt = runtime(ctx)
-    rt.app.add_output(session, NodeRef(type, ref, title, description, link))
-    _show(rt.app.session(session), json)
+    rt.ledger.sessions.add_output(session, NodeRef(type, ref, title, description, link))
+    _show(rt.ledger.sessions.view(session), json)
 
 
 @app.command("progress")
 def progress(ctx: typer.Context, session: UUID, done: int, total: int,
              message: Annotated[str, typer.Option("--message")] = "", json: Json = False) -> None:
     rt = runtime(ctx)
-    rt.app.progress(session, done, total, message)
-    _show(rt.app.session(session), json)
+    rt.ledger.sessions.progress(session, done, total, message)
+    _show(rt.ledger.sessions.view(session), json)
 
 
 @app.command("finish")
@@ -101,13 +101,13 @@ def finish(ctx: typer.Context, session: UUID,
            json: Json = False) -> None:
     """Close the session: succeeded, failed or cancelled."""
     rt = runtime(ctx)
-    rt.app.finish(session, status)
-    _show(rt.app.session(session), json)
+    rt.ledger.sessions.finish(session, status)
+    _show(rt.ledger.sessions.view(session), json)
 
 
 @app.command("show")
 def show(ctx: typer.Context, session: UUID, json: Json = False) -> None:
-    _show(runtime(ctx).app.session(session), json)
+    _show(runtime(ctx).ledger.sessions.view(session), json)
 
 
 @app.command("list")
@@ -117,7 +117,7 @@ def list_sessions(
     limit: Annotated[int, typer.Option("--limit", min=1)] = 100, json: Json = False,
 ) -> None:
     """Sessions, newest first."""
-    views = runtime(ctx).app.sessions(limit=limit, kind=kind, status=status)
+    views = runtime(ctx).ledger.sessions.list(limit=limit, kind=kind, status=status)
     if json:
         print_json([v.as_json() for v in views])
         return

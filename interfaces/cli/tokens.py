@@ -8,7 +8,7 @@ from uuid import UUID
 import typer
 from rich.table import Table
 
-from application.token_commands import TokenView
+from application.views.tokens import TokenView
 from interfaces.cli.runtime import fail, out_console, print_json, runtime
 
 app = typer.Typer(no_args_is_help=True, help="Bearer tokens for the HTTP API.")
@@ -33,7 +33,7 @@ def create(
     """Issue a token and print it: this is the only time it is shown."""
     rt = runtime(ctx)
     pid = rt.project(project) if project else None
-    issued = rt.app.issue_token(role, rt.ctx, project_id=pid, name=name)
+    issued = rt.ledger.tokens.issue(role, rt.ctx, project_id=pid, name=name)
     if json:
         print_json({**_json(issued.view), "token": issued.secret})
     else:
@@ -43,7 +43,7 @@ def create(
 @app.command("list")
 def list_tokens(ctx: typer.Context, json: Json = False) -> None:
     """Every token issued (never the secrets), revoked ones marked."""
-    views = runtime(ctx).app.tokens()
+    views = runtime(ctx).ledger.tokens.all()
     if json:
         print_json([_json(v) for v in views])
         return
@@ -62,5 +62,5 @@ def revoke(ctx: typer.Context, token_id: str) -> None:
     except ValueError:
         fail(f"'{token_id}' is not a token id", 2)
     rt = runtime(ctx)
-    rt.app.revoke_token(tid, rt.ctx)
+    rt.ledger.tokens.revoke(tid, rt.ctx)
     out_console.print(f"revoked {tid}")

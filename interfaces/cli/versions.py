@@ -39,7 +39,7 @@ def create(
 ) -> None:
     """Record a version; refused when nothing changed since the latest one."""
     rt = runtime(ctx)
-    v = rt.app.create_version(rt.project(project), rt.ctx, title, description)
+    v = rt.ledger.versions.create(rt.project(project), rt.ctx, title, description)
     if json:
         print_json(version_json(v))
     else:
@@ -51,11 +51,11 @@ def list_versions(ctx: typer.Context, project: str, json: Json = False) -> None:
     """Every version of a project, oldest first, on a timeline of log positions."""
     rt = runtime(ctx)
     pid = rt.project(project)
-    versions = rt.app.versions(pid)
+    versions = rt.ledger.versions.all(pid)
     if json:
         print_json([version_json(v) for v in versions])
         return
-    head = rt.app.project_view(pid).position or 1
+    head = rt.ledger.projects.view(pid).position or 1
     table = Table("number", "title", "author", "created_at", "position", "timeline", "digest")
     for v in versions:
         mark = round(20 * v.position / head)
@@ -67,7 +67,7 @@ def list_versions(ctx: typer.Context, project: str, json: Json = False) -> None:
 @app.command("show")
 def show(ctx: typer.Context, project: str, number: int, json: Json = False) -> None:
     rt = runtime(ctx)
-    v = rt.app.version(rt.project(project), number)
+    v = rt.ledger.versions.get(rt.project(project), number)
     if json:
         print_json(version_json(v))
     else:
@@ -86,7 +86,7 @@ def diff(
     rt = runtime(ctx)
     if match != "id":
         return geometry_diff(rt, project, a, b, match, iou, json)
-    result = rt.app.diff(rt.project(project), _ref(a), _ref(b))
+    result = rt.ledger.versions.diff(rt.project(project), _ref(a), _ref(b))
     if json:
         print_json(result.as_json(per_item=per_item))
     else:
@@ -106,8 +106,8 @@ def restore(
     pid = rt.project(project)
     only = [d.strip() for d in datasets.split(",") if d.strip()] if datasets else None
     with progress_bar("restore") as report:
-        new = rt.app.restore(pid, number, rt.ctx, name=name, datasets=only, progress=report)
-    view = rt.app.project_view(new)
+        new = rt.ledger.versions.restore(pid, number, rt.ctx, name=name, datasets=only, progress=report)
+    view = rt.ledger.projects.view(new)
     if json:
         print_json({"project": str(new), "name": view.name})
     else:
@@ -120,8 +120,8 @@ def revert(ctx: typer.Context, project: str, number: int, json: Json = False) ->
     """Bring the project back to the version's state by recording new events."""
     rt = runtime(ctx)
     pid = rt.project(project)
-    events = rt.app.revert(pid, number, rt.ctx)
-    view = rt.app.project_view(pid)
+    events = rt.ledger.versions.revert(pid, number, rt.ctx)
+    view = rt.ledger.projects.view(pid)
     if json:
         print_json({"project": str(pid), "events": events, "digest": view.digest})
     else:

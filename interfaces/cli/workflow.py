@@ -15,8 +15,8 @@ import networkx as nx
 import typer
 from rich.table import Table
 
+from application.ports import WorkflowPort
 from interfaces.cli.runtime import out_console, print_json, runtime
-from projections.workflow import Workflow, workflow_for
 from projections.workflow_export import FORMATS, export
 from projections.workflow_lineage import to_ndjson
 from projections.workflow_queries import graph_json, label, reach
@@ -29,8 +29,8 @@ AsOf = Annotated[str | None, typer.Option("--as-of", help="ISO 8601 time or epoc
 Out = Annotated[Path | None, typer.Option("--out", "-o", help="Write here, not to stdout")]
 
 
-def _workflow(ctx: typer.Context) -> Workflow:
-    return workflow_for(runtime(ctx).app)
+def _workflow(ctx: typer.Context) -> WorkflowPort:
+    return runtime(ctx).ledger.workflow
 
 
 def _emit(text: str, out: Path | None) -> None:

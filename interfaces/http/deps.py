@@ -6,7 +6,7 @@ project exists among those the token may read (404). A token limited to one proj
 the same 404 for every other project, existing or not, so it cannot learn which exist.
 Nothing is read or written for a request that fails them. Rules that depend on what a
 use case does (a version created through a session...) are the application's
-(:mod:`application.authorization`); routes pass it the principal.
+(:mod:`application.access.authorization`); routes pass it the principal.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from uuid import UUID
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from application import authorization
-from application.app import AnnoLedger
-from application.token_commands import Principal
+from application.access import authorization
+from application.access.principal import Principal
+from application.ledger import Ledger
 from domain.token import ADMIN, ANNOTATE, MANAGE, READ
 from domain.values import Context
 from interfaces.http.errors import Problem
@@ -30,23 +30,23 @@ _VERBS = {READ: "read", ANNOTATE: "upload or annotate", MANAGE: "manage projects
           ADMIN: "administer tokens"}
 
 
-def get_ledger(request: Request) -> AnnoLedger:
-    ledger: AnnoLedger = request.app.state.ledger
+def get_ledger(request: Request) -> Ledger:
+    ledger: Ledger = request.app.state.ledger
     return ledger
 
 
-Ledger = Annotated[AnnoLedger, Depends(get_ledger)]
+LedgerDep = Annotated[Ledger, Depends(get_ledger)]
 
 bearer = HTTPBearer(auto_error=False, scheme_name="bearer",
                     description="A token from `annoledger tokens create` or POST /api/v1/tokens")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def current_principal(ledger: Ledger, creds: Credentials) -> Principal:
+def current_principal(ledger: LedgerDep, creds: Credentials) -> Principal:
     if creds is None:
         raise Problem(401, "a bearer token is required (Authorization: Bearer <token>)",
                       headers={"WWW-Authenticate": "Bearer"}, slug="unauthenticated")
-    principal = ledger.authenticate(creds.credentials)
+    principal = ledger.tokens.authenticate(creds.credentials)
     if principal is None:
         raise Problem(401, "the bearer token is unknown or revoked", slug="unauthenticated",
                       headers={"WWW-Authenticate": 'Bearer error="invalid_token"'})
@@ -60,7 +60,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 class Access:
     """A caller allowed to act, and on which project (None: not project-bound)."""
 
-    ledger: AnnoLedger
+    ledger: Ledger
     principal: Principal
     project: UUID | None = None
 
@@ -74,9 +74,9 @@ class Access:
         return self.project
 
 
-def resolve_project(ledger: AnnoLedger, ref: str, by: Principal | None = None) -> UUID:
+def resolve_project(ledger: Ledger, ref: str, by: Principal | None = None) -> UUID:
     """A project by id (one lookup) or by unique name, among those ``by`` may read."""
-    return authorization.resolve_project(ledger, ref, by)
+    return authorization.resolve_project(ledger.projects, ref, by)
 
 
 def _forbid(principal: Principal, detail: str) -> Problem:
@@ -91,7 +91,7 @@ def _require(principal: Principal, permission: str) -> None:
 
 def project_access(permission: str) -> Callable[..., Access]:
     def dependency(
-        ledger: Ledger, principal: CurrentPrincipal,
+        ledger: LedgerDep, principal: CurrentPrincipal,
         project: Annotated[str, Path(max_length=255, description="Project id or unique name")],
     ) -> Access:
         _require(principal, permission)
@@ -101,7 +101,7 @@ def project_access(permission: str) -> Callable[..., Access]:
 
 
 def global_access(permission: str, *, unscoped: bool = False) -> Callable[..., Access]:
-    def dependency(ledger: Ledger, principal: CurrentPrincipal) -> Access:
+    def dependency(ledger: LedgerDep, principal: CurrentPrincipal) -> Access:
         _require(principal, permission)
         if unscoped and principal.project_id is not None:
             raise _forbid(principal, "a token limited to one project cannot do this")

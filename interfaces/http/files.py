@@ -20,8 +20,8 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 from uuid import UUID
 
-from application.app import AnnoLedger
-from application.views import ImportResult
+from application.ledger import Ledger
+from application.views.projects import ImportResult
 from domain.errors import ValidationError
 from domain.values import Context
 from interfaces.http.download_names import folder_label
@@ -31,15 +31,15 @@ MAX_UNPACKED = 2 << 30
 CHUNK = 1 << 20
 
 
-def export_zip(ledger: AnnoLedger, project_id: UUID, ref: int | str,
+def export_zip(ledger: Ledger, project_id: UUID, ref: int | str,
                media: bool) -> tuple[Path, Callable[[], None]]:
     """Write the state at ``ref`` as a Supervisely project zip; returns it and its cleanup."""
     workdir = Path(tempfile.mkdtemp(prefix="annoledger-export-"))
     cleanup = lambda: shutil.rmtree(workdir, ignore_errors=True)  # noqa: E731
     try:
-        label = folder_label(ledger.project_view(project_id).name, ref)
+        label = folder_label(ledger.projects.view(project_id).name, ref)
         root = workdir / "project"  # a fixed name: the label only names what the zip holds
-        ledger.export_files("supervisely", project_id, root, ref)
+        ledger.exports.to_files("supervisely", project_id, root, ref)
         archive = workdir / f"{label}.zip"
         with zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as zf:
             for path in sorted(root.rglob("*")):
@@ -61,9 +61,9 @@ def export_zip(ledger: AnnoLedger, project_id: UUID, ref: int | str,
         raise
 
 
-def _write_media(ledger: AnnoLedger, zf: zipfile.ZipFile, link: Path, arcname: str) -> None:
+def _write_media(ledger: Ledger, zf: zipfile.ZipFile, link: Path, arcname: str) -> None:
     """Add the file ``link`` points to, if an export may read it; else leave it out."""
-    target = ledger.exportable(link)
+    target = ledger.media.exportable(link)
     if target is None:
         return
     try:
@@ -104,7 +104,7 @@ def unpack_zip(data: BinaryIO, dest: Path) -> Path:
     return metas[0].parent
 
 
-def import_upload(ledger: AnnoLedger, fmt: str, data: BinaryIO, filename: str,
+def import_upload(ledger: Ledger, fmt: str, data: BinaryIO, filename: str,
                   ctx: Context, *, name: str | None = None, into: UUID | None = None,
                   may_link_stored: Callable[[str], bool] | None = None) -> ImportResult:
     """Import an uploaded Supervisely zip or COCO JSON: a new project, or a sync ``into``."""
@@ -120,5 +120,5 @@ def import_upload(ledger: AnnoLedger, fmt: str, data: BinaryIO, filename: str,
         chosen = name or stem
         if "\x00" in chosen or not chosen.isprintable():
             raise ValidationError("name", "may not contain control characters")
-        return ledger.import_uploaded(fmt, path, ctx, name=None if into else chosen, into=into,
+        return ledger.imports.from_upload(fmt, path, ctx, name=None if into else chosen, into=into,
                                       may_link_stored=may_link_stored)

@@ -15,12 +15,11 @@ from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from application.app import AnnoLedger
-from application.bootstrap import build_app, close_storage
+from application.ledger import Ledger
 from application.settings import Settings
 from interfaces import web
+from interfaces.composition import build_ledger, close_storage
 from interfaces.http import errors, openapi
-from interfaces.http.followers import projections_of
 from interfaces.http.item_schemas import ItemCreate
 from interfaces.http.json_depth import JsonDepthLimit
 from interfaces.http.query_text import QueryTextLimit
@@ -84,13 +83,13 @@ class BodyLimit:
         await self.app(scope, limited, send)
 
 
-def create_app(settings: Settings, *, ledger: AnnoLedger | None = None,
+def create_app(settings: Settings, *, ledger: Ledger | None = None,
                max_json: int = MAX_JSON, max_upload: int = MAX_UPLOAD) -> FastAPI:
-    built = ledger or build_app(settings)
+    built = ledger or build_ledger(settings)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        projections = projections_of(built)
+        projections = built.projections
         projections.start()
         try:
             yield

@@ -11,11 +11,11 @@ from importlib.resources import as_file, files
 
 import uvicorn
 
-from application.app import AnnoLedger
-from application.bootstrap import build_app
 from application.demo import seed_demo
+from application.ledger import Ledger
 from application.settings import Settings
 from domain.values import Context
+from interfaces.composition import build_ledger
 
 FACTORY = "interfaces.http.main:create_app_from_env"
 
@@ -34,21 +34,21 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def prepare(ledger: AnnoLedger, settings: Settings, *, demo: bool) -> str | None:
+def prepare(ledger: Ledger, settings: Settings, *, demo: bool) -> str | None:
     """On a fresh database: the demo project (unless not wanted) and an admin token."""
-    if ledger.store.heads():
+    if ledger.core.store.heads():
         return None
     ctx = Context(settings.actor if settings.actor != "anonymous" else "annoledger serve")
     if demo:
         with as_file(files("infrastructure").joinpath("demo_data/real_export_vector")) as path:
             seed_demo(ledger, path, ctx)
-    return ledger.issue_token("admin", ctx, name="admin (first start)").secret
+    return ledger.tokens.issue("admin", ctx, name="admin (first start)").secret
 
 
 def run(settings: Settings, *, host: str, port: int, workers: int, demo: bool) -> None:
     from interfaces.http.main import create_app
 
-    ledger = build_app(settings)
+    ledger = build_ledger(settings)
     token = prepare(ledger, settings, demo=demo)
     print(f"annoledger API at http://{host}:{port}/api/v1 (OpenAPI: http://{host}:{port}/docs)",
           flush=True)

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field, StrictBool, StrictInt
 
-from application.session_views import SessionView
+from application.views.sessions import SessionView
 from domain.session import NodeRef
 from interfaces.http.schemas import Page, RequestBody, Schema
 

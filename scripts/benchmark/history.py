@@ -18,7 +18,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from application.base import catalog_entry, utc_now
+from application.core.catalog import catalog_entry
+from application.core.clock import utc_now
 from application.ports import ProjectWrite
 from domain.item import Item
 from scripts.benchmark.measure import Timer, fresh
@@ -50,9 +51,9 @@ def run_history(workdir: Path, real: RealData, items: int, edits: int,
 def _edit_every_item(ours: Ours, count: int, advance: Callable[[int], None]) -> None:
     """Edit every item ``count`` times: one geometry moved back and forth."""
     app, pid = ours.app, ours.pid
-    meta = app.get_project(pid).meta
-    interval = app.snapshotting_intervals[Item]
-    loaded = [app.get_item(i) for i in ours.ids.values()]
+    meta = app.projects.get(pid).meta
+    interval = app.core.snapshotting_intervals[Item]
+    loaded = [app.items.get(i) for i in ours.ids.values()]
     targets = []
     for item in loaded:
         obj = next(iter(item.objects.values()))
@@ -66,11 +67,11 @@ def _edit_every_item(ours: Ours, count: int, advance: Callable[[int], None]) -> 
             for n in range(done, done + step):
                 item.change_object(meta, oid, ours.ctx, now, geometry=g1 if n % 2 == 0 else g0)
         events = [e for item in loaded for e in item.collect_events()]
-        app.events.put(events, project=ProjectWrite(pid, items=[catalog_entry(i)
+        app.core.events.put(events, project=ProjectWrite(pid, items=[catalog_entry(i)
                                                                 for i in loaded]))
         snapshots = [Item.Snapshot.take(i) for i in loaded if i.version % interval == 0]
-        if snapshots and app.snapshots is not None:
-            app.snapshots.put(snapshots)
-        app.maybe_snapshot(pid)
+        if snapshots and app.core.snapshots is not None:
+            app.core.snapshots.put(snapshots)
+        app.core.maybe_snapshot(pid)
         done += step
         advance(step * len(loaded))

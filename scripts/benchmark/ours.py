@@ -12,11 +12,11 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from application.app import AnnoLedger
-from application.bootstrap import build_app
+from application.ledger import Ledger
 from application.settings import Settings
 from domain.state import ProjectState
 from infrastructure.persistence.factory import dispose_engines
+from interfaces.composition import build_ledger
 from scripts.benchmark.measure import Timer, regular_file_bytes, sqlite_bytes, to_setter
 from scripts.benchmark.workload import Edit, Key
 
@@ -27,9 +27,9 @@ class Ours:
     def __init__(self, db: Path, media_root: Path) -> None:
         self.db = db
         self.media_root = media_root
-        self.app: AnnoLedger = build_app(Settings(db_url=f"sqlite:///{db}", actor=ACTOR,
+        self.app: Ledger = build_ledger(Settings(db_url=f"sqlite:///{db}", actor=ACTOR,
                                                   media_root=media_root))
-        self.ctx = self.app.ctx(ACTOR)
+        self.ctx = self.app.core.ctx(ACTOR)
         self.project: UUID | None = None
         self.ids: dict[Key, UUID] = {}
 
@@ -43,43 +43,43 @@ class Ours:
         """Seconds for ``app.import_state`` (validation, encoding, one transaction),
         less the time the benchmark spent generating items on demand."""
         with Timer() as t:
-            result = self.app.import_state(state, self.ctx, name=name,
+            result = self.app.imports.new_project(state, self.ctx, name=name,
                                            progress=to_setter(advance))
         self.project = result.project
         self.ids = {(e.dataset_id, e.name): e.item_id
-                    for e in self.app.store.catalog(result.project)}
+                    for e in self.app.core.store.catalog(result.project)}
         return t.seconds - getattr(state.items, "seconds", 0.0)
 
     def edit(self, e: Edit) -> float:
         with Timer() as t:
-            self.app.change_object(self.ids[e.key], e.object_id, self.ctx, geometry=e.geometry)
+            self.app.items.change_object(self.ids[e.key], e.object_id, self.ctx, geometry=e.geometry)
         return t.seconds
 
     def create_version(self, title: str) -> float:
         with Timer() as t:
-            self.app.create_version(self.pid, self.ctx, title=title)
+            self.app.versions.create(self.pid, self.ctx, title=title)
         return t.seconds
 
     def restore(self, number: int) -> tuple[float, UUID]:
         """Seconds for ``app.restore`` (a new project holding version ``number``)."""
         with Timer() as t:
-            new = self.app.restore(self.pid, number, self.ctx,
+            new = self.app.versions.restore(self.pid, number, self.ctx,
                                    name=f"restored {number} {self.pid.hex[:8]} {id(t)}")
         return t.seconds, new
 
     def rebuild(self, number: int) -> float:
         """Seconds to rebuild version ``number``'s whole state in memory (``state_of``)."""
         with Timer() as t:
-            self.app.state_of(self.pid, number)
+            self.app.versions.state_of(self.pid, number)
         return t.seconds
 
     def diff(self, a: int, b: int) -> tuple[float, Any]:
         with Timer() as t:
-            comparison = self.app.diff(self.pid, a, b)
+            comparison = self.app.versions.diff(self.pid, a, b)
         return t.seconds, comparison
 
     def events(self) -> int:
-        return self.app.project_view(self.pid).position
+        return self.app.projects.view(self.pid).position
 
     def bytes_on_disk(self) -> int:
         return sqlite_bytes(self.db)
@@ -99,5 +99,5 @@ class Ours:
         return regular_file_bytes(self.media_root)
 
     def close(self) -> None:
-        self.app.close()
+        self.app.core.close()
         dispose_engines()

@@ -12,11 +12,11 @@ import pytest
 from fastapi.testclient import TestClient
 from PIL import Image
 
-from application.app import AnnoLedger
-from application.bootstrap import build_app
 from application.demo import seed_demo
+from application.ledger import Ledger
 from application.settings import Settings
 from domain.values import Context
+from interfaces.composition import build_ledger
 from interfaces.http.main import create_app
 from tests.conftest import DEMO
 
@@ -28,11 +28,11 @@ class Api:
     """A test client on the app, the ledger behind it, and an admin token."""
 
     client: TestClient
-    ledger: AnnoLedger
+    ledger: Ledger
     admin: dict[str, str]
 
     def token(self, role: str, project: UUID | None = None) -> dict[str, str]:
-        secret = self.ledger.issue_token(role, Context("tests"), project_id=project,
+        secret = self.ledger.tokens.issue(role, Context("tests"), project_id=project,
                                          name=role).secret
         return {"Authorization": f"Bearer {secret}"}
 
@@ -57,7 +57,7 @@ class Api:
         return self.request("DELETE", path, **kwargs)
 
     def position(self, project: UUID) -> int:
-        return self.ledger.project_view(project).position
+        return self.ledger.projects.view(project).position
 
 
 @pytest.fixture
@@ -67,9 +67,9 @@ def api_settings(settings: Settings, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 def api(api_settings: Settings) -> Api:
-    ledger = build_app(api_settings)
+    ledger = build_ledger(api_settings)
     client = TestClient(create_app(api_settings, ledger=ledger, max_json=1 << 20))
-    secret = ledger.issue_token("admin", Context("tests"), name="admin").secret
+    secret = ledger.tokens.issue("admin", Context("tests"), name="admin").secret
     return Api(client, ledger, {"Authorization": f"Bearer {secret}"})
 
 

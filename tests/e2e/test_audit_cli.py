@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from application.app import AnnoLedger
+from application.ledger import Ledger
 from interfaces.cli.main import app as cli_app
 from tests.integration.audit_story import Story, execute, tell
 
@@ -21,7 +21,7 @@ runner = CliRunner()
 
 
 @pytest.fixture
-def story(app: AnnoLedger) -> Story:
+def story(app: Ledger) -> Story:
     return tell(app)
 
 
@@ -111,7 +111,7 @@ def test_verify_prints_a_digest_last_and_proves_the_log_extends_it(
     assert proof.exit_code == 0 and "extends the digest unchanged" in proof.stdout
     data = json.loads(cli("verify", "--since-digest", digest, "--json").stdout)
     assert data["ok"] is True
-    [rec] = story.app.store.log(story.pid, gt=8, lte=9)
+    [rec] = story.app.core.store.log(story.pid, gt=8, lte=9)
     state = bytearray(rec.state)
     state[-1] ^= 1
     execute(story.app, "UPDATE annoledger_events SET state = :s WHERE project_id = :pid AND "
@@ -122,7 +122,7 @@ def test_verify_prints_a_digest_last_and_proves_the_log_extends_it(
 
 
 def test_versions_diff_matches_objects_by_iou(story: Story, cli: Any) -> None:
-    story.app.change_object(story.cat1, story.box, story.app.ctx("frank"), geometry={
+    story.app.items.change_object(story.cat1, story.box, story.app.core.ctx("frank"), geometry={
         "points": {"exterior": [[511, 18], [1546, 1868]], "interior": []}})
     result = cli("versions", "diff", "demo", "1", "current", "--match", "iou", "--iou", "0.5",
                  "--json")

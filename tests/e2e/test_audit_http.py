@@ -39,7 +39,7 @@ def test_an_auditor_pages_through_who_changed_what_and_when(api: Api) -> None:
 
 def test_a_token_limited_to_a_project_audits_only_that_project(api: Api) -> None:
     story = tell(api.ledger)
-    other = api.ledger.create_project("other", Context("zoe"))
+    other = api.ledger.projects.create("other", Context("zoe"))
     scoped = api.token("auditor", story.pid)
     rows = api.get("/audit", headers=scoped, params={"limit": 1000}).json()["data"]
     assert {r["project_id"] for r in rows} == {str(story.pid)}

@@ -71,7 +71,7 @@ def _send(api: Api, demo: UUID, method: str, path: str, body: bytes,
 @pytest.mark.parametrize("depth", [100_000, DEFAULT_MAX_JSON_DEPTH + 1])
 def test_deeply_nested_json_is_a_400_naming_the_body_on_every_route(api: Api, demo: UUID,
                                                                     depth: int) -> None:
-    before = api.position(demo), len(api.ledger.projects())
+    before = api.position(demo), len(api.ledger.projects.all())
     for method, path, body in _bodies(api, demo, nested(depth)):
         r = _send(api, demo, method, path, body.encode())
         assert r.status_code == 400, (path, r.text)
@@ -79,7 +79,7 @@ def test_deeply_nested_json_is_a_400_naming_the_body_on_every_route(api: Api, de
         problem = r.json()
         assert problem["field"] == "body" and problem["max_depth"] == DEFAULT_MAX_JSON_DEPTH
         assert problem["type"].endswith(":too-deep") and problem["instance"] == API + path
-    assert (api.position(demo), len(api.ledger.projects())) == before
+    assert (api.position(demo), len(api.ledger.projects.all())) == before
 
 
 def test_a_gzipped_lineage_body_is_bounded_after_inflating(api: Api, demo: UUID) -> None:
@@ -98,7 +98,7 @@ def test_the_depth_bound_is_configurable(api_settings: Settings) -> None:
     settings = replace(api_settings, max_json_depth=6)
     client = TestClient(create_app(settings), raise_server_exceptions=False)
     ledger = client.app.state.ledger  # type: ignore[attr-defined]
-    admin = {"Authorization": "Bearer " + ledger.issue_token("admin", Context("t")).secret}
+    admin = {"Authorization": "Bearer " + ledger.tokens.issue("admin", Context("t")).secret}
     ok = client.post(f"{API}/projects", json={"name": "shallow"}, headers=admin)
     assert ok.status_code == 201, ok.text
     r = client.post(f"{API}/projects", content='{"name": [[[[[[["x"]]]]]]]}',
@@ -149,11 +149,11 @@ def test_an_upload_over_the_limit_is_a_413_and_nothing_is_written(
     client = TestClient(create_app(api_settings, max_upload=limit),
                         raise_server_exceptions=False)
     ledger = client.app.state.ledger  # type: ignore[attr-defined]
-    admin = {"Authorization": "Bearer " + ledger.issue_token("admin", Context("t")).secret}
+    admin = {"Authorization": "Bearer " + ledger.tokens.issue("admin", Context("t")).secret}
     small = client.post(f"{API}/projects/import", headers=admin, data={"format": "coco"},
                         files={"file": ("small.json", _coco(1000), "application/json")})
     assert small.status_code == 201, small.text
-    projects = len(ledger.projects())
+    projects = len(ledger.projects.all())
     big = _coco(2 * limit)
     declared_length = client.post(f"{API}/projects/import", headers=admin,
                                   data={"format": "coco"},
@@ -173,7 +173,7 @@ def test_an_upload_over_the_limit_is_a_413_and_nothing_is_written(
     for r in (declared_length, streamed):
         assert r.status_code == 413, r.text
         assert r.json()["status"] == 413 and str(limit) in r.json()["detail"]
-    assert len(ledger.projects()) == projects
+    assert len(ledger.projects.all()) == projects
     assert list(spool.iterdir()) == []
     media = api_settings.media_root
     assert not media.exists() or not [p for p in media.rglob("*") if p.is_file()]

@@ -8,27 +8,26 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from application.bootstrap import build_app
 from application.settings import Settings
 from domain.values import Context
+from interfaces.composition import build_ledger
 from interfaces.http.main import create_app
-from projections.workflow import workflow_for
 from tests.conftest import DEMO
 
 
 def test_the_audit_index_and_workflow_graph_catch_up_in_the_background(
     settings: Settings, tmp_path: Path
 ) -> None:
-    ledger = build_app(replace(settings, media_root=tmp_path / "media"))
+    ledger = build_ledger(replace(settings, media_root=tmp_path / "media"))
     with TestClient(create_app(settings, ledger=ledger)):
-        ledger.import_files("supervisely", DEMO, Context("bob"), name="demo")
-        last = ledger.recorder.max_notification_id()  # type: ignore[attr-defined]
-        assert ledger.audit_index is not None
+        ledger.imports.from_files("supervisely", DEMO, Context("bob"), name="demo")
+        last = ledger.core.recorder.max_notification_id()  # type: ignore[attr-defined]
+        assert ledger.audit.index is not None
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline and (
-            ledger.audit_index.position() < last
-            or workflow_for(ledger).view.position() < last
+            ledger.audit.index.position() < last
+            or ledger.workflow.view.position() < last
         ):
             time.sleep(0.1)
-        assert ledger.audit_index.position() == last
-        assert workflow_for(ledger).view.position() == last
+        assert ledger.audit.index.position() == last
+        assert ledger.workflow.view.position() == last

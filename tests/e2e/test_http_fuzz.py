@@ -23,11 +23,11 @@ from schemathesis.core.failures import FailureGroup
 from schemathesis.core.result import Ok
 from schemathesis.specs.openapi.checks import status_code_conformance
 
-from application.bootstrap import build_app
 from application.demo import seed_demo
 from application.settings import Settings
 from domain.values import Context
 from infrastructure.persistence.factory import dispose_engines
+from interfaces.composition import build_ledger
 from tests.conftest import DEMO
 from tests.e2e.live_server import free_port, live_server, wait_ready
 
@@ -57,11 +57,11 @@ def served(settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
            ) -> Iterator[Served]:
     media = tmp_path / "media"
     monkeypatch.setenv("ANNOLEDGER_MEDIA_ROOT", str(media))
-    ledger = build_app(replace(settings, media_root=media))
+    ledger = build_ledger(replace(settings, media_root=media))
     a = seed_demo(ledger, DEMO, CTX)
-    b = ledger.create_project("other", CTX)
-    admin = ledger.issue_token("admin", CTX, name="admin").secret
-    limited = ledger.issue_token("annotator", CTX, project_id=a, name="annotator@demo").secret
+    b = ledger.projects.create("other", CTX)
+    admin = ledger.tokens.issue("admin", CTX, name="admin").secret
+    limited = ledger.tokens.issue("annotator", CTX, project_id=a, name="annotator@demo").secret
     dispose_engines()
     port = free_port()
     with live_server(settings.db_url, port, "--no-demo") as server:

@@ -16,10 +16,10 @@ from uuid import UUID
 import pytest
 from fastapi.testclient import TestClient
 
-from application.app import AnnoLedger
-from application.bootstrap import build_app
+from application.ledger import Ledger
 from application.settings import Settings
 from domain.values import Context, MediaLink
+from interfaces.composition import build_ledger
 from interfaces.http.main import create_app
 from tests.conftest import DEMO
 from tests.e2e.conftest import Api, png_bytes
@@ -126,7 +126,7 @@ def test_an_export_reads_only_the_store_never_a_remote_or_stored_server_file(
                                                        "r.png"))
     assert r.status_code == 201, r.text
     # Written through the application, as an earlier release accepted over HTTP.
-    api.ledger.upload_item(UUID(pid), ds, "passwd", MediaLink(ETC_PASSWD, SHA, 10, 8, 6),
+    api.ledger.items.upload_item(UUID(pid), ds, "passwd", MediaLink(ETC_PASSWD, SHA, 10, 8, 6),
                            Context("old release"))
     files = _export(api, pid)
     assert sorted(n for n in files if "/img/" in n) == ["ds/img/s.png"]
@@ -177,7 +177,7 @@ def test_the_export_zip_never_follows_a_link_out_of_the_media_roots(
     api: Api, monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
 ) -> None:
     pid, ds = _project(api)
-    api.ledger.upload_item(UUID(pid), ds, "a.png", MediaLink("s3://b/a.png", SHA, 1, 8, 6),
+    api.ledger.items.upload_item(UUID(pid), ds, "a.png", MediaLink("s3://b/a.png", SHA, 1, 8, 6),
                            Context("tests"))
     secret = tmp_path / "secret.txt"
     secret.write_text("top secret")
@@ -203,13 +203,13 @@ def test_a_media_root_lends_its_files_but_not_its_links_out(
     secret = tmp_path / "secret.png"
     secret.write_bytes(b"top secret")
     (root / "evil.png").symlink_to(secret)
-    ledger: AnnoLedger = build_app(replace(api_settings, media_roots=(root,)))
+    ledger: Ledger = build_ledger(replace(api_settings, media_roots=(root,)))
     client = TestClient(create_app(api_settings, ledger=ledger))
-    admin = {"Authorization": "Bearer " + ledger.issue_token("admin", Context("t")).secret}
-    pid = ledger.create_project("p", Context("t"))
-    ds = ledger.create_dataset(pid, "ds", Context("t")).id
+    admin = {"Authorization": "Bearer " + ledger.tokens.issue("admin", Context("t")).secret}
+    pid = ledger.projects.create("p", Context("t"))
+    ds = ledger.projects.create_dataset(pid, "ds", Context("t")).id
     for name in ("good.png", "evil.png"):
-        ledger.upload_item(pid, ds, name, MediaLink(f"file://{root / name}", SHA, 1, 4, 3),
+        ledger.items.upload_item(pid, ds, name, MediaLink(f"file://{root / name}", SHA, 1, 4, 3),
                            Context("t"))
     r = client.get(f"/api/v1/projects/{pid}/versions/current/export", headers=admin)
     assert r.status_code == 200, r.text

@@ -43,30 +43,30 @@ class Env:
 
     def item(self) -> UUID:
         media = MediaLink("s3://b/x.jpg", "ab" * 32, 1, 10, 10)
-        return self.api.ledger.upload_item(self.p, DS, self.name(), media, CTX)
+        return self.api.ledger.items.upload_item(self.p, DS, self.name(), media, CTX)
 
     def obj(self) -> tuple[UUID, int]:
         item = self.item()
-        oid = self.api.ledger.add_object(item, AnnotationObject(0, CAT, {
+        oid = self.api.ledger.items.add_object(item, AnnotationObject(0, CAT, {
             "points": BOX["points"]}), CTX)
         return item, oid
 
     def tagged(self) -> UUID:
         item = self.item()
-        self.api.ledger.set_item_tag(item, Tag(DOG_TAG), CTX)
+        self.api.ledger.items.set_tag(item, Tag(DOG_TAG), CTX)
         return item
 
     def dataset(self) -> int:
-        return self.api.ledger.create_dataset(self.p, self.name(), CTX).id
+        return self.api.ledger.projects.create_dataset(self.p, self.name(), CTX).id
 
     def cls(self) -> int:
-        return self.api.ledger.add_class(self.p, ObjectClass(0, self.name(), "point"), CTX).id
+        return self.api.ledger.projects.add_class(self.p, ObjectClass(0, self.name(), "point"), CTX).id
 
     def tag(self) -> int:
-        return self.api.ledger.add_tag_meta(self.p, TagMeta(0, self.name()), CTX).id
+        return self.api.ledger.projects.add_tag_meta(self.p, TagMeta(0, self.name()), CTX).id
 
     def etag(self, item: UUID) -> dict[str, str]:
-        return {"If-Match": f'"{self.api.ledger.get_item(item).version}"'}
+        return {"If-Match": f'"{self.api.ledger.items.get(item).version}"'}
 
 
 def _obj_call(e: Env, method: str, body: Any = None) -> Req:
@@ -154,7 +154,7 @@ ENDPOINTS: list[tuple[str, str, Callable[[Env], Req]]] = [
     (ADMIN, "unscoped", lambda e: ("POST", "/tokens", {"json": {"role": "auditor"}})),
     (ADMIN, "unscoped", lambda e: ("GET", "/tokens", {})),
     (ADMIN, "unscoped", lambda e: ("DELETE", f"/tokens/"
-                                   f"{e.api.ledger.issue_token('auditor', CTX).view.id}", {})),
+                                   f"{e.api.ledger.tokens.issue('auditor', CTX).view.id}", {})),
 ]
 
 
@@ -184,12 +184,12 @@ def _expected(kind: str, scope: UUID | None, p: UUID, permission: str, caller: s
 
 def test_every_endpoint_answers_every_caller_as_its_role_and_scope_allow(
         api: Api, demo: UUID) -> None:
-    other = api.ledger.create_project("other", CTX)
+    other = api.ledger.projects.create("other", CTX)
     env = Env(api, demo, _demo_zip())
-    env.file_item = api.ledger.upload_file(demo, DS, "file.png", io.BytesIO(png_bytes()), CTX)
-    env.sha = api.ledger.get_item(env.file_item).media.sha256
-    revoked = api.ledger.issue_token("admin", CTX)
-    api.ledger.revoke_token(revoked.view.id, CTX)
+    env.file_item = api.ledger.annotations.upload_file(demo, DS, "file.png", io.BytesIO(png_bytes()), CTX)
+    env.sha = api.ledger.items.get(env.file_item).media.sha256
+    revoked = api.ledger.tokens.issue("admin", CTX)
+    api.ledger.tokens.revoke(revoked.view.id, CTX)
     callers: dict[str, tuple[dict[str, str], UUID | None]] = {
         "anonymous": ({}, None),
         "invalid": ({"Authorization": "Bearer al_not-a-token"}, None),
@@ -249,7 +249,7 @@ def test_tokens_from_the_command_line_authenticate_until_revoked(
 
 
 def test_a_token_limited_to_a_project_sees_only_that_project(api: Api, demo: UUID) -> None:
-    api.ledger.create_project("other", CTX)
+    api.ledger.projects.create("other", CTX)
     scoped = api.token("auditor", demo)
     listed = api.client.get(f"{API}/projects", headers=scoped).json()
     assert [p["id"] for p in listed["data"]] == [str(demo)] and listed["count"] == 1

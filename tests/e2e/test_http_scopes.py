@@ -53,7 +53,7 @@ class Side(Env):
 
     def running(self) -> str:
         """A session someone else (the operator) started on this project, still open."""
-        self.last_session = str(self.api.ledger.start_session(
+        self.last_session = str(self.api.ledger.sessions.start(
             "labeler", "labeling_job", CTX, inputs=[NodeRef("project", str(self.p))]))
         return self.last_session
 
@@ -65,14 +65,14 @@ class Side(Env):
 def make_side(api: Api, title: str, color: str) -> Side:
     p = seed_demo(api.ledger, DEMO, Context("seeder"), name=title)
     side = Side(api, p, _demo_zip(), title=title)
-    side.file_item = api.ledger.upload_file(p, DS, "file.png",
+    side.file_item = api.ledger.annotations.upload_file(p, DS, "file.png",
                                             io.BytesIO(png_bytes(color=color)), CTX)
-    side.sha = api.ledger.get_item(side.file_item).media.sha256
-    run = api.ledger.start_session("trainer", "training", CTX,
+    side.sha = api.ledger.items.get(side.file_item).media.sha256
+    run = api.ledger.sessions.start("trainer", "training", CTX,
                                    inputs=[NodeRef("project", str(p))])
     side.model = f"s3://models/{title}.pt"
-    api.ledger.add_output(run, NodeRef("model_weight", side.model))
-    api.ledger.finish(run, "succeeded")
+    api.ledger.sessions.add_output(run, NodeRef("model_weight", side.model))
+    api.ledger.sessions.finish(run, "succeeded")
     side.run = str(run)
     return side
 

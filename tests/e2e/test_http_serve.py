@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import httpx
 
-from application.bootstrap import build_app
 from application.settings import Settings
+from interfaces.composition import build_ledger
 from interfaces.http.server import prepare
 from tests.e2e.live_server import free_port, live_server, wait_ready
 
@@ -30,12 +30,12 @@ def test_serve_seeds_the_demo_and_prints_an_admin_token(settings: Settings) -> N
         diff = httpx.get(f"{base}/projects/demo/versions/1/diff/2", headers=auth).json()
         assert diff["items"]["modified"]
         assert httpx.get(f"{base}/me", headers=auth).json()["role"] == "admin"
-    assert prepare(build_app(settings), settings, demo=True) is None  # no longer fresh
+    assert prepare(build_ledger(settings), settings, demo=True) is None  # no longer fresh
 
 
 def test_serve_without_demo_still_prints_a_token_on_a_fresh_database(
         settings: Settings) -> None:
-    ledger = build_app(settings)
+    ledger = build_ledger(settings)
     token = prepare(ledger, settings, demo=False)
-    assert token and ledger.authenticate(token) is not None
-    assert ledger.projects() == []
+    assert token and ledger.tokens.authenticate(token) is not None
+    assert ledger.projects.all() == []

@@ -24,10 +24,10 @@ def two(api: Api) -> tuple[UUID, UUID]:
     new version could be created)."""
     made = []
     for name in ("mine", "theirs"):
-        p = api.ledger.create_project(name, CTX)
-        api.ledger.create_dataset(p, "ds", CTX)
+        p = api.ledger.projects.create(name, CTX)
+        api.ledger.projects.create_dataset(p, "ds", CTX)
         _item(api, p)
-        api.ledger.create_version(p, CTX, "first")
+        api.ledger.versions.create(p, CTX, "first")
         _item(api, p)
         made.append(p)
     return made[0], made[1]
@@ -35,13 +35,13 @@ def two(api: Api) -> tuple[UUID, UUID]:
 
 def _item(api: Api, p: UUID) -> UUID:
     media = MediaLink("s3://b/x.jpg", uuid.uuid4().hex * 2, 1, 10, 10)
-    ds = api.ledger.get_project(p).meta.dataset_by_path("ds")
+    ds = api.ledger.projects.get(p).meta.dataset_by_path("ds")
     assert ds is not None
-    return api.ledger.upload_item(p, ds.id, uuid.uuid4().hex[:8], media, CTX)
+    return api.ledger.items.upload_item(p, ds.id, uuid.uuid4().hex[:8], media, CTX)
 
 
 def _versions(api: Api, p: UUID) -> int:
-    return len(api.ledger.versions(p))
+    return len(api.ledger.versions.all(p))
 
 
 def _post(api: Api, headers: dict[str, str], path: str, body: Any) -> Any:
@@ -72,11 +72,11 @@ def test_a_version_through_a_session_needs_the_manage_right(
     annotator = api.token("annotator")
     assert api.client.post(f"{API}/projects/{mine}/versions", headers=annotator).status_code \
         == 403
-    sessions = len(api.ledger.sessions())
+    sessions = len(api.ledger.sessions.list())
     for body in (_start("training", str(mine)), _start("other", "mine", auto=True)):
         r = _post(api, annotator, "/sessions", body)
         assert r.status_code == 403 and r.json()["needs"] == "manage", r.text
-    assert _versions(api, mine) == 1 and len(api.ledger.sessions()) == sessions
+    assert _versions(api, mine) == 1 and len(api.ledger.sessions.list()) == sessions
 
     started = _post(api, annotator, "/sessions", {"app": "a", "kind": "other",
                                                   "auto_version": True}).json()["id"]
@@ -113,7 +113,7 @@ def test_an_openlineage_training_run_needs_the_manage_right(
         {"namespace": "annoledger", "name": f"project/{theirs}"}]))
     assert r.status_code == 201, r.text
     assert _versions(api, theirs) == 1
-    inputs = api.ledger.session(UUID(run)).inputs
+    inputs = api.ledger.sessions.view(UUID(run)).inputs
     assert [(n.type, n.ref) for n in inputs] == [("dataset", f"annoledger#project/{theirs}")]
 
     r = _post(api, api.token("manager"), "/lineage", _run(str(uuid.uuid4()), "START",
@@ -131,9 +131,9 @@ def test_an_openlineage_run_is_continued_only_by_whom_may_change_it(
     fail = _run(run, "FAIL", [])
     assert _post(api, api.token("annotator"), "/lineage", fail).status_code == 403
     assert _post(api, api.token("annotator", theirs), "/lineage", fail).status_code == 404
-    assert api.ledger.session(UUID(run)).status == "running"
+    assert api.ledger.sessions.view(UUID(run)).status == "running"
     assert _post(api, victim, "/lineage", _run(run, "COMPLETE", [])).status_code == 201
-    assert api.ledger.session(UUID(run)).status == "succeeded"
+    assert api.ledger.sessions.view(UUID(run)).status == "succeeded"
 
 
 def test_only_the_starter_a_manager_of_its_projects_or_an_admin_change_a_session(
@@ -155,7 +155,7 @@ def test_only_the_starter_a_manager_of_its_projects_or_an_admin_change_a_session
             _same_problem(r, _post(api, caller, f"/sessions/{missing}/{suffix}", body),
                           session, missing)
             assert r.status_code == 404
-    view = api.ledger.session(UUID(session))
+    view = api.ledger.sessions.view(UUID(session))
     assert view.status == "running" and view.outputs == () and len(view.inputs) == 1
 
     assert _post(api, api.token("manager", mine), f"/sessions/{session}/progress",
@@ -164,7 +164,7 @@ def test_only_the_starter_a_manager_of_its_projects_or_an_admin_change_a_session
                  {"type": "report", "ref": "r.html"}).status_code == 201
     assert _post(api, victim, f"/sessions/{session}/finish",
                  {"status": "succeeded"}).status_code == 200
-    assert api.ledger.session(UUID(session)).status == "succeeded"
+    assert api.ledger.sessions.view(UUID(session)).status == "succeeded"
 
 
 def test_another_project_is_answered_as_a_missing_one(
@@ -195,9 +195,9 @@ def test_another_project_is_answered_as_a_missing_one(
 def test_sessions_show_a_limited_token_only_what_touches_its_project(
         api: Api, two: tuple[UUID, UUID]) -> None:
     mine, theirs = two
-    both = api.ledger.start_session("merge", "merge", CTX, inputs=[
+    both = api.ledger.sessions.start("merge", "merge", CTX, inputs=[
         NodeRef("project", str(mine)), NodeRef("project", str(theirs))])
-    only_theirs = api.ledger.start_session("split", "split", CTX,
+    only_theirs = api.ledger.sessions.start("split", "split", CTX,
                                            inputs=[NodeRef("project", str(theirs))])
     reader = api.token("annotator", mine)
     own_run = _post(api, reader, "/sessions", {"app": "x", "kind": "other", "inputs": [
@@ -221,11 +221,11 @@ def test_the_workflow_graph_of_a_limited_token_holds_only_its_part(
         api: Api, two: tuple[UUID, UUID]) -> None:
     mine, theirs = two
     for p, model in ((mine, "s3://m/mine.pt"), (theirs, "s3://m/theirs.pt")):
-        s = api.ledger.start_session("trainer", "training", CTX,
+        s = api.ledger.sessions.start("trainer", "training", CTX,
                                      inputs=[NodeRef("project", str(p))])
-        api.ledger.add_output(s, NodeRef("model_weight", model))
-        api.ledger.add_input(s, NodeRef("dataset", "s3://shared/labels"))
-    mixed = api.ledger.start_session("merge", "merge", CTX, inputs=[
+        api.ledger.sessions.add_output(s, NodeRef("model_weight", model))
+        api.ledger.sessions.add_input(s, NodeRef("dataset", "s3://shared/labels"))
+    mixed = api.ledger.sessions.start("merge", "merge", CTX, inputs=[
         NodeRef("project", str(mine)), NodeRef("project_version", f"{theirs}@1")])
     reader = api.token("auditor", mine)
     g = api.client.get(f"{API}/workflow/export", params={"format": "json"},
@@ -261,13 +261,13 @@ def test_media_by_hash_is_served_to_a_limited_token_only_for_its_items(
     from tests.e2e.conftest import png_bytes
 
     mine, theirs = two
-    ds = {p: api.ledger.get_project(p).meta.dataset_by_path("ds") for p in two}
+    ds = {p: api.ledger.projects.get(p).meta.dataset_by_path("ds") for p in two}
     shas = {}
     for p, color in ((mine, "green"), (theirs, "yellow")):
         d = ds[p]
         assert d is not None
-        item = api.ledger.upload_file(p, d.id, "f.png", io.BytesIO(png_bytes(color=color)), CTX)
-        shas[p] = api.ledger.get_item(item).media.sha256
+        item = api.ledger.annotations.upload_file(p, d.id, "f.png", io.BytesIO(png_bytes(color=color)), CTX)
+        shas[p] = api.ledger.items.get(item).media.sha256
     reader = api.token("auditor", mine)
     assert api.client.get(f"{API}/media/{shas[mine]}", headers=reader).status_code == 200
     other = api.client.get(f"{API}/media/{shas[theirs]}", headers=reader)

@@ -37,7 +37,7 @@ def _project(root: Path) -> Path:
 def test_an_imported_annotation_with_negative_and_zero_ids_is_put_back_unchanged(
     api: Api, tmp_path: Path
 ) -> None:
-    pid = api.ledger.import_files("supervisely", _project(tmp_path / "proj"),
+    pid = api.ledger.imports.from_files("supervisely", _project(tmp_path / "proj"),
                                   Context("tests"), name="ids").project
     item = api.get(f"/projects/{pid}/items").json()["data"][0]["id"]
     got = api.get(f"/projects/{pid}/items/{item}/annotation")
@@ -46,13 +46,13 @@ def test_an_imported_annotation_with_negative_and_zero_ids_is_put_back_unchanged
     assert [o["id"] for o in ann["objects"]] == [-5]
     assert ann["objects"][0]["classId"] == -3 and ann["tags"][0]["tagId"] == 0
     assert ann["objects"][0]["tags"][0]["tagId"] == 0
-    before = (api.position(pid), api.ledger.project_view(pid).digest)
+    before = (api.position(pid), api.ledger.projects.view(pid).digest)
 
     put = api.put(f"/projects/{pid}/items/{item}/annotation", json=ann,
                   headers={"If-Match": got.headers["ETag"]})
     assert put.status_code == 200, put.text
     assert put.json() == ann and put.headers["ETag"] == got.headers["ETag"]
-    assert (api.position(pid), api.ledger.project_view(pid).digest) == before
+    assert (api.position(pid), api.ledger.projects.view(pid).digest) == before
 
     one = api.get(f"/projects/{pid}/items/{item}/objects/-5")
     assert one.status_code == 200 and one.json() == ann["objects"][0]
@@ -66,7 +66,7 @@ def test_an_imported_annotation_with_negative_and_zero_ids_is_put_back_unchanged
 def test_the_api_takes_bare_tag_names_and_null_geometry_keys_as_an_import_does(
     api: Api, tmp_path: Path
 ) -> None:
-    pid = api.ledger.import_files("supervisely", _project(tmp_path / "proj"),
+    pid = api.ledger.imports.from_files("supervisely", _project(tmp_path / "proj"),
                                   Context("tests"), name="ids").project
     item = api.get(f"/projects/{pid}/items").json()["data"][0]["id"]
     got = api.get(f"/projects/{pid}/items/{item}/annotation")

@@ -31,11 +31,10 @@ from openlineage.client.transport.http import (
     HttpTransport,
 )
 
-from application.app import AnnoLedger
+from application.ledger import Ledger
 from application.settings import Settings
 from domain.values import Context
 from interfaces.http.main import create_app
-from projections.workflow import workflow_for
 from tests.conftest import DEMO, FIXTURES
 from tests.e2e.lineage_server import LoseResponses, serving
 
@@ -44,12 +43,12 @@ CAPTURED = json.loads((FIXTURES / "openlineage" / "captured_requests.json").read
 
 
 @pytest.fixture
-def token(app: AnnoLedger) -> str:
-    return app.issue_token("admin", Context("ops"), name="openlineage").secret
+def token(app: Ledger) -> str:
+    return app.tokens.issue("admin", Context("ops"), name="openlineage").secret
 
 
 @pytest.fixture
-def lossy(app: AnnoLedger, settings: Settings) -> LoseResponses:
+def lossy(app: Ledger, settings: Settings) -> LoseResponses:
     return LoseResponses(create_app(settings, ledger=app), 0)
 
 
@@ -79,10 +78,10 @@ def _run(state: RunState, run_id: str, job: Job, *, inputs: list[InputDataset] |
 
 
 def test_a_run_from_the_client_becomes_a_session_linked_to_our_version(
-    app: AnnoLedger, url: str, token: str
+    app: Ledger, url: str, token: str
 ) -> None:
-    project = app.import_files("supervisely", DEMO, Context("ops"), name="cats").project
-    app.create_version(project, Context("ops"), "v1")
+    project = app.imports.from_files("supervisely", DEMO, Context("ops"), name="cats").project
+    app.versions.create(project, Context("ops"), "v1")
     client, run_id = _client(url, token), str(uuid4())
     job = Job(namespace="ml-platform", name="train_detector", facets={"jobType": JobTypeJobFacet(
         processingType="BATCH", integration="CUSTOM", jobType="training")})
@@ -92,13 +91,13 @@ def test_a_run_from_the_client_becomes_a_session_linked_to_our_version(
     client.emit(_run(RunState.START, run_id, job, inputs=[source]))
     client.emit(_run(RunState.COMPLETE, run_id, job, outputs=[model]))
 
-    g = workflow_for(app).graph()
+    g = app.workflow.graph()
     session = f"session:{run_id}"
     assert g.nodes[session]["session_kind"] == "training"
     assert g.nodes[session]["status"] == "succeeded"
     assert g.has_edge(f"version:{project}@1", session, "input")
     assert g.has_edge(session, "model_weight:s3://models#detector.pt", "output")
-    found = workflow_for(app).trained_on("cats", "ds/cat1.jpg")
+    found = app.workflow.trained_on("cats", "ds/cat1.jpg")
     assert [f["model"]["id"] for f in found] == ["model_weight:s3://models#detector.pt"]
 
     answer = httpx.get(f"{url}/api/v1/lineage", params={
@@ -115,7 +114,7 @@ def test_a_run_from_the_client_becomes_a_session_linked_to_our_version(
 
 
 def test_client_retries_change_nothing_twice(
-    app: AnnoLedger, url: str, token: str, lossy: LoseResponses
+    app: Ledger, url: str, token: str, lossy: LoseResponses
 ) -> None:
     lossy.left = 2  # the first two answers are lost after the event was applied
     client, run_id = _client(url, token, gzip_body=False), str(uuid4())
@@ -123,26 +122,26 @@ def test_client_retries_change_nothing_twice(
     out = OutputDataset(namespace="file:///exports", name="coco/instances.json")
     client.emit(_run(RunState.COMPLETE, run_id, job, outputs=[out]))
     assert lossy.lost == 2
-    session = app.get_session(UUID(run_id))
+    session = app.sessions.get(UUID(run_id))
     assert session.version == 4  # Started, OutputAdded, Finished, LineageApplied: once
     assert len(session.outputs) == 1 and session.status == "succeeded"
 
 
-def test_dataset_and_job_events_declare_nodes(app: AnnoLedger, url: str, token: str) -> None:
+def test_dataset_and_job_events_declare_nodes(app: Ledger, url: str, token: str) -> None:
     client = _client(url, token)
     client.emit(DatasetEvent(eventTime=_now(), dataset=StaticDataset(namespace="s3://raw",
                                                                       name="frames")))
     client.emit(JobEvent(eventTime=_now(), job=Job(namespace="etl", name="extract_frames"),
                          inputs=[InputDataset(namespace="s3://raw", name="frames")],
                          outputs=[OutputDataset(namespace="s3://clean", name="frames")]))
-    g = workflow_for(app).graph()
+    g = app.workflow.graph()
     job = "job:etl#extract_frames"
     assert g.has_edge("dataset:s3://raw#frames", job, "input")
     assert g.has_edge(job, "dataset:s3://clean#frames", "output")
 
 
 def test_captured_requests_are_accepted_plain_or_gzip_with_a_bearer_token(
-    app: AnnoLedger, url: str, token: str
+    app: Ledger, url: str, token: str
 ) -> None:
     bodies = [r["body"] for r in CAPTURED]
     auth = {"Authorization": f"Bearer {token}"}
@@ -157,17 +156,17 @@ def test_captured_requests_are_accepted_plain_or_gzip_with_a_bearer_token(
     assert [r["applied"] for r in rest.json()] == [True, True]
     bad = httpx.post(f"{url}/api/v1/lineage", content=b"{", headers=auth)
     assert bad.status_code == 400
-    g = workflow_for(app).graph()
+    g = app.workflow.graph()
     runs = [n for n, a in g.nodes(data=True) if a.get("app") == "cv-platform/export_coco"]
     assert len(runs) == 3
     assert all(g.has_edge("dataset:sly://project/1#version/3", r, "input") for r in runs)
 
 
 def test_our_sessions_exported_as_openlineage_feed_back_to_the_same_nodes(
-    app: AnnoLedger, url: str, token: str
+    app: Ledger, url: str, token: str
 ) -> None:
-    app.import_files("supervisely", DEMO, Context("ops"), name="cats")
-    before = workflow_for(app).graph()
+    app.imports.from_files("supervisely", DEMO, Context("ops"), name="cats")
+    before = app.workflow.graph()
     lines = httpx.get(f"{url}/api/v1/workflow/openlineage",
                       headers={"Authorization": f"Bearer {token}"}).text.splitlines()
     events = [json.loads(x) for x in lines]
@@ -175,5 +174,5 @@ def test_our_sessions_exported_as_openlineage_feed_back_to_the_same_nodes(
     answers = httpx.post(f"{url}/api/v1/lineage", json=events,
                          headers={"Authorization": f"Bearer {token}"}).json()
     assert [a["applied"] for a in answers] == [True, True]
-    after = workflow_for(app).graph()
+    after = app.workflow.graph()
     assert set(after.edges(keys=True)) == set(before.edges(keys=True))

@@ -17,7 +17,7 @@ def test_the_page_is_served_at_the_root(api: Api) -> None:
 
 def test_stats_count_objects_per_class_as_the_project_holds_them(api: Api, demo: UUID) -> None:
     stats = api.get(f"/projects/{demo}/stats").json()
-    state = api.ledger.state_of(demo, "current")
+    state = api.ledger.versions.state_of(demo, "current")
     titles = {c.id: c.title for c in state.meta.classes.values()}
     expected = Counter(titles[o.class_id] for i in state.items.values() for o in i.objects)
     by_title = {c["title"]: c["objects"] for c in stats["classes"] if c["objects"]}

@@ -17,7 +17,7 @@ from uuid import UUID
 
 import sqlalchemy as sa
 
-from application.app import AnnoLedger
+from application.ledger import Ledger
 from domain.values import AnnotationObject, Context, ObjectClass, Tag
 from tests.conftest import DEMO
 
@@ -28,7 +28,7 @@ PENTAGON = {"points": {"exterior": [[10, 10], [60, 10], [70, 35], [60, 60], [10,
 
 @dataclass(frozen=True)
 class Story:
-    app: AnnoLedger
+    app: Ledger
     pid: UUID
     cat1: UUID
     cat3: UUID
@@ -55,35 +55,35 @@ def pause() -> float:
     return now
 
 
-def tell(app: AnnoLedger) -> Story:
-    pid = app.import_files("supervisely", DEMO, Context("alice"), name="demo").project
+def tell(app: Ledger) -> Story:
+    pid = app.imports.from_files("supervisely", DEMO, Context("alice"), name="demo").project
     t0 = pause()
     bob = Context("bob")
-    lynx = app.add_class(pid, ObjectClass(0, "lynx", "rectangle"), bob)
-    meta = app.get_project(pid).meta
+    lynx = app.projects.add_class(pid, ObjectClass(0, "lynx", "rectangle"), bob)
+    meta = app.projects.get(pid).meta
     cat, dog2, dog_tag = (meta.class_by_title("cat"), meta.class_by_title("dog2"),
                           meta.tag_meta_by_name("dog"))
     assert cat is not None and dog2 is not None and dog_tag is not None
-    cat1 = app.resolve_item(pid, "ds/cat1.jpg")
-    cat3 = app.resolve_item(pid, "ds/cat3.jpg")
-    box = next(o.id for o in app.get_item(cat1).objects.values() if o.class_id == cat.id)
-    app.change_object(cat1, box, bob, class_id=lynx.id)
+    cat1 = app.projects.resolve_item(pid, "ds/cat1.jpg")
+    cat3 = app.projects.resolve_item(pid, "ds/cat3.jpg")
+    box = next(o.id for o in app.items.get(cat1).objects.values() if o.class_id == cat.id)
+    app.items.change_object(cat1, box, bob, class_id=lynx.id)
     t1 = pause()
-    session = app.start_session("labeling-ui", "labeling_job", Context("carol"))
+    session = app.sessions.start("labeling-ui", "labeling_job", Context("carol"))
     carol = Context("carol", session)
-    polygon = app.add_object(cat1, AnnotationObject(0, dog2.id, SQUARE), carol)
-    app.change_object(cat1, polygon, carol, geometry=PENTAGON)
-    app.set_item_tag(cat1, Tag(dog_tag.id), carol)
-    removed = next(o.id for o in app.get_item(cat3).objects.values() if o.class_id == cat.id)
-    app.remove_object(cat3, removed, carol)
+    polygon = app.items.add_object(cat1, AnnotationObject(0, dog2.id, SQUARE), carol)
+    app.items.change_object(cat1, polygon, carol, geometry=PENTAGON)
+    app.items.set_tag(cat1, Tag(dog_tag.id), carol)
+    removed = next(o.id for o in app.items.get(cat3).objects.values() if o.class_id == cat.id)
+    app.items.remove_object(cat3, removed, carol)
     t2 = pause()
-    app.create_version(pid, Context("alice"), "v1")
-    assert app.project_view(pid).position == 14
+    app.versions.create(pid, Context("alice"), "v1")
+    assert app.projects.view(pid).position == 14
     return Story(app, pid, cat1, cat3, box, polygon, removed, session, lynx.id, t0, t1, t2)
 
 
-def execute(app: AnnoLedger, statement: str, **params: Any) -> None:
+def execute(app: Ledger, statement: str, **params: Any) -> None:
     """SQL straight at the database, outside the application."""
     typed = [sa.bindparam(k, type_=sa.Uuid()) for k, v in params.items() if isinstance(v, UUID)]
-    with app.recorder.engine.begin() as conn:  # type: ignore[attr-defined]
+    with app.core.recorder.engine.begin() as conn:  # type: ignore[attr-defined]
         conn.execute(sa.text(statement).bindparams(*typed), params)

@@ -5,22 +5,22 @@ from __future__ import annotations
 
 import pytest
 
-from application.app import AnnoLedger
-from application.audit_commands import AuditFilter, AuditRow
-from application.bootstrap import build_app
+from application.ledger import Ledger
 from application.settings import Settings
+from application.views.audit import AuditFilter, AuditRow
 from domain.errors import ValidationError
+from interfaces.composition import build_ledger
 from projections.audit_index import AuditIndex
 from tests.integration.audit_story import Story, tell
 
 
 @pytest.fixture
-def story(app: AnnoLedger) -> Story:
+def story(app: Ledger) -> Story:
     return tell(app)
 
 
-def rows(app: AnnoLedger, **where: object) -> list[AuditRow]:
-    return app.audit(AuditFilter(**where), limit=1000).rows  # type: ignore[arg-type]
+def rows(app: Ledger, **where: object) -> list[AuditRow]:
+    return app.audit.query(AuditFilter(**where), limit=1000).rows  # type: ignore[arg-type]
 
 
 def test_each_change_is_a_row_naming_actor_target_position_session_and_what_changed(
@@ -45,7 +45,7 @@ def test_each_change_is_a_row_naming_actor_target_position_session_and_what_chan
     assert by_position[2].summary == "uploaded ds/cat1.jpg: 1 objects, 0 tags"
     assert (by_position[14].target_kind, by_position[14].target_id) == ("version", "1")
     assert by_position[1].summary == "project 'demo': 5 classes, 2 tags, 1 datasets"
-    log = story.app.log_entries(story.pid, limit=100, newest=False)
+    log = story.app.history.log_entries(story.pid, limit=100, newest=False)
     assert [(e.position, e.actor, e.type) for e in log] == [
         (p, r.actor, r.type) for p, r in sorted(by_position.items())]
 
@@ -80,16 +80,16 @@ def test_pages_are_newest_first_and_point_to_the_next_page(story: Story) -> None
     assert [r.time for r in everything] == sorted((r.time for r in everything), reverse=True)
     seen, offset = [], 0
     while True:
-        page = story.app.audit(limit=4, offset=offset)
+        page = story.app.audit.query(limit=4, offset=offset)
         seen += page.rows
         if page.next_offset is None:
             break
         offset = page.next_offset
     assert seen == everything
     with pytest.raises(ValidationError, match="limit"):
-        story.app.audit(limit=0)
+        story.app.audit.query(limit=0)
     with pytest.raises(ValidationError, match="since"):
-        story.app.audit(AuditFilter(since=story.t2, until=story.t0))
+        story.app.audit.query(AuditFilter(since=story.t2, until=story.t0))
 
 
 def test_catching_up_resumes_from_the_tracked_position_and_applies_nothing_twice(
@@ -97,25 +97,25 @@ def test_catching_up_resumes_from_the_tracked_position_and_applies_nothing_twice
 ) -> None:
     app = story.app
     before = rows(app)
-    index = app.audit_index
+    index = app.audit.index
     assert isinstance(index, AuditIndex)
-    last = app.recorder.max_notification_id()  # type: ignore[attr-defined]
+    last = app.core.recorder.max_notification_id()  # type: ignore[attr-defined]
     assert index.position() == last
-    notes = app.recorder.select_notifications(start=1, limit=5)  # type: ignore[attr-defined]
-    index.apply([(n, app.mapper.to_domain_event(n)) for n in notes])
+    notes = app.core.recorder.select_notifications(start=1, limit=5)  # type: ignore[attr-defined]
+    index.apply([(n, app.core.mapper.to_domain_event(n)) for n in notes])
     assert index.position() == last and rows(app) == before
-    other = build_app(settings)
-    assert other.catch_up_audit() == 0
+    other = build_ledger(settings)
+    assert other.audit.catch_up() == 0
     assert rows(other) == before
     index.reset()
     assert index.position() == 0
-    assert app.catch_up_audit() == last
+    assert app.audit.catch_up() == last
     assert rows(app) == before
 
 
-def test_every_object_of_the_real_export_can_be_followed_from_its_upload(app: AnnoLedger) -> None:
+def test_every_object_of_the_real_export_can_be_followed_from_its_upload(app: Ledger) -> None:
     story = tell(app)
-    state = app.state_at(story.pid, 7)
+    state = app.replay.state_at(story.pid, 7)
     ids = [o.id for i in state.items.values() for o in i.objects]
     assert len(ids) == 9
     for object_id in ids:

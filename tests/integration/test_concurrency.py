@@ -19,13 +19,13 @@ from uuid import UUID
 
 import pytest
 
-from application.app import AnnoLedger
-from application.bootstrap import build_app
+from application.ledger import Ledger
 from application.settings import Settings
 from domain.errors import NoChangesError, StaleVersionError
 from domain.state import MetaState
 from domain.values import AnnotationObject, Context, Dataset, MediaLink, ObjectClass
 from infrastructure.persistence.factory import dispose_engines
+from interfaces.composition import build_ledger
 
 T = TypeVar("T")
 BOX = 1
@@ -38,8 +38,8 @@ class Project:
     items: list[UUID]
 
 
-def ledger(db_url: str) -> AnnoLedger:
-    return build_app(Settings(db_url=db_url, snapshot_every=20, item_snapshot_every=4))
+def ledger(db_url: str) -> Ledger:
+    return build_ledger(Settings(db_url=db_url, snapshot_every=20, item_snapshot_every=4))
 
 
 def box(n: int, object_id: int = 0) -> AnnotationObject:
@@ -48,11 +48,11 @@ def box(n: int, object_id: int = 0) -> AnnotationObject:
 
 
 @pytest.fixture
-def project(app: AnnoLedger, ctx: Context) -> Project:
+def project(app: Ledger, ctx: Context) -> Project:
     meta = MetaState("team", {BOX: ObjectClass(BOX, "box", "rectangle")}, {},
                      {1: Dataset(1, "ds")})
-    pid = app.create_project("team", ctx, meta)
-    items = [app.upload_item(pid, 1, f"{n}.jpg", MediaLink(f"file:///{n}.jpg", f"{n:064x}",
+    pid = app.projects.create("team", ctx, meta)
+    items = [app.items.upload_item(pid, 1, f"{n}.jpg", MediaLink(f"file:///{n}.jpg", f"{n:064x}",
                                                             1, 8, 8), ctx)
              for n in range(ITEMS)]
     return Project(pid, items)
@@ -73,91 +73,91 @@ def in_threads(jobs: list[Callable[[], T]]) -> list[T | BaseException]:
         return list(pool.map(start, jobs))
 
 
-def added_object_ids(app: AnnoLedger, pid: UUID) -> Counter[int]:
+def added_object_ids(app: Ledger, pid: UUID) -> Counter[int]:
     ids: Counter[int] = Counter()
-    for rec in app.store.log(pid):
+    for rec in app.core.store.log(pid):
         if rec.topic.endswith(".ObjectAdded"):
-            ids[app.mapper.to_domain_event(rec.stored_event()).obj.id] += 1  # type: ignore[attr-defined]
+            ids[app.core.mapper.to_domain_event(rec.stored_event()).obj.id] += 1  # type: ignore[attr-defined]
     return ids
 
 
 def test_annotators_editing_different_items_never_conflict(
-    app: AnnoLedger, project: Project, ctx: Context
+    app: Ledger, project: Project, ctx: Context
 ) -> None:
     def annotate(item: UUID) -> Callable[[], list[int]]:
-        return lambda: [app.add_object(item, box(n), ctx) for n in range(5)]
+        return lambda: [app.items.add_object(item, box(n), ctx) for n in range(5)]
 
     results = in_threads([annotate(item) for item in project.items])
     assert [r for r in results if isinstance(r, BaseException)] == []
-    assert all(len(app.get_item(i).objects) == 5 for i in project.items)
+    assert all(len(app.items.get(i).objects) == 5 for i in project.items)
     assert sum(added_object_ids(app, project.pid).values()) == 5 * ITEMS
-    [report] = app.verify(project.pid)
+    [report] = app.proofs.verify(project.pid)
     assert report.ok and report.checked == 1 + ITEMS + 5 * ITEMS
 
 
 def test_two_writers_on_one_item_from_the_same_version_one_is_refused(
-    app: AnnoLedger, project: Project, ctx: Context, db_url: str
+    app: Ledger, project: Project, ctx: Context, db_url: str
 ) -> None:
     other = ledger(db_url)
     item = project.items[0]
-    meta = app.get_project(project.pid).meta
-    mine, theirs = app.get_item(item), other.get_item(item)
+    meta = app.projects.get(project.pid).meta
+    mine, theirs = app.items.get(item), other.get_item(item)
     assert mine.version == theirs.version == 1
     mine.add_object(meta, box(1, 101), ctx)
-    app.save_item(mine)
+    app.core.save_item(mine)
     theirs.add_object(meta, box(2, 202), Context("bob"))
     with pytest.raises(StaleVersionError):
-        other.save_item(theirs)
+        other.core.save_item(theirs)
     assert set(other.get_item(item).objects) == {101}  # the refused save left nothing
-    assert app.store.catalog_entry(item).version == 2  # type: ignore[union-attr]
+    assert app.core.store.catalog_entry(item).version == 2  # type: ignore[union-attr]
     other.add_object(item, box(2, 202), Context("bob"))  # again, from the new version
-    assert set(app.get_item(item).objects) == {101, 202}  # no lost update
-    assert app.verify(project.pid)[0].ok
+    assert set(app.items.get(item).objects) == {101, 202}  # no lost update
+    assert app.proofs.verify(project.pid)[0].ok
 
 
 def test_racing_writers_on_one_item_exactly_one_wins_each_round(
-    app: AnnoLedger, project: Project, ctx: Context, db_url: str
+    app: Ledger, project: Project, ctx: Context, db_url: str
 ) -> None:
     apps = [app, ledger(db_url), ledger(db_url)]
     item = project.items[0]
 
-    def attempt(writer: AnnoLedger, object_id: int, version: int) -> Callable[[], int]:
+    def attempt(writer: Ledger, object_id: int, version: int) -> Callable[[], int]:
         return lambda: writer.add_object(item, box(object_id, object_id), ctx,
                                          expected_version=version)
 
     for round_ in range(4):
-        version = app.get_item(item).version
+        version = app.items.get(item).version
         results = in_threads([attempt(a, 1000 * round_ + n, version)
                               for n, a in enumerate(apps, 1)])
         won = [r for r in results if isinstance(r, int)]
         refused = [r for r in results if isinstance(r, StaleVersionError)]
         assert (len(won), len(refused)) == (1, len(apps) - 1), results
-        assert app.get_item(item).version == version + 1
-    assert len(app.get_item(item).objects) == 4
-    assert app.verify(project.pid)[0].ok
+        assert app.items.get(item).version == version + 1
+    assert len(app.items.get(item).objects) == 4
+    assert app.proofs.verify(project.pid)[0].ok
 
 
 def test_a_command_on_a_stale_expected_version_is_refused(
-    app: AnnoLedger, project: Project, ctx: Context
+    app: Ledger, project: Project, ctx: Context
 ) -> None:
     item = project.items[0]
-    app.add_object(item, box(1), ctx, expected_version=1)
-    before = app.project_view(project.pid).position
+    app.items.add_object(item, box(1), ctx, expected_version=1)
+    before = app.projects.view(project.pid).position
     with pytest.raises(StaleVersionError):
-        app.add_object(item, box(2), ctx, expected_version=1)
+        app.items.add_object(item, box(2), ctx, expected_version=1)
     with pytest.raises(StaleVersionError):
-        app.remove_item(item, ctx, expected_version=3)
-    assert app.project_view(project.pid).position == before
-    assert app.get_item(item).version == 2
+        app.items.remove(item, ctx, expected_version=3)
+    assert app.projects.view(project.pid).position == before
+    assert app.items.get(item).version == 2
 
 
 def test_concurrent_edits_and_version_creates_get_distinct_contiguous_numbers(
-    app: AnnoLedger, project: Project, ctx: Context
+    app: Ledger, project: Project, ctx: Context
 ) -> None:
     def edit_then_version(item: UUID) -> Callable[[], int]:
         def job() -> int:
-            app.add_object(item, box(7), ctx)
-            return app.create_version(project.pid, ctx, title=str(item)).number
+            app.items.add_object(item, box(7), ctx)
+            return app.versions.create(project.pid, ctx, title=str(item)).number
         return job
 
     results = in_threads([edit_then_version(i) for i in project.items])
@@ -165,17 +165,17 @@ def test_concurrent_edits_and_version_creates_get_distinct_contiguous_numbers(
     refusals = [r for r in results if not isinstance(r, int)]
     assert all(isinstance(r, NoChangesError) for r in refusals), refusals
     assert numbers == list(range(1, len(numbers) + 1))
-    versions = app.versions(project.pid)
+    versions = app.versions.all(project.pid)
     assert [v.number for v in versions] == numbers
     assert all(a.position < b.position and a.digest != b.digest
                for a, b in pairwise(versions))
-    assert versions[-1].digest == app.project_view(project.pid).digest  # every edit is in
+    assert versions[-1].digest == app.projects.view(project.pid).digest  # every edit is in
 
 
 def test_two_concurrent_creates_on_an_unchanged_project_give_one_version(
-    app: AnnoLedger, project: Project, ctx: Context
+    app: Ledger, project: Project, ctx: Context
 ) -> None:
-    results = in_threads([lambda: app.create_version(project.pid, ctx).number] * 4)
+    results = in_threads([lambda: app.versions.create(project.pid, ctx).number] * 4)
     assert sorted(r for r in results if isinstance(r, int)) == [1]
     assert sum(isinstance(r, NoChangesError) for r in results) == 3
 
@@ -196,7 +196,7 @@ def _edit_in_a_process(db_url: str, own: UUID, shared: UUID, worker: int,
             object_id, target = worker * 1000 + n, own if n % 2 else shared
             for _ in range(100):
                 try:
-                    app.add_object(target, box(n, object_id), ctx)
+                    app.items.add_object(target, box(n, object_id), ctx)
                     break
                 except StaleVersionError:
                     conflicts += 1
@@ -211,7 +211,7 @@ def _edit_in_a_process(db_url: str, own: UUID, shared: UUID, worker: int,
 
 
 def test_every_acknowledged_edit_from_many_processes_is_in_the_log_exactly_once(
-    app: AnnoLedger, project: Project, db_url: str
+    app: Ledger, project: Project, db_url: str
 ) -> None:
     spawn = multiprocessing.get_context("spawn")
     workers, shared = (1, 2, 3), project.items[0]
@@ -229,7 +229,7 @@ def test_every_acknowledged_edit_from_many_processes_is_in_the_log_exactly_once(
     assert len(acknowledged) == len(workers) * EDITS
     assert added_object_ids(app, project.pid) == Counter(acknowledged)  # each exactly once
     per_item = EDITS // 2
-    assert len(app.get_item(shared).objects) == per_item * len(workers)  # none lost
-    assert all(len(app.get_item(project.items[w]).objects) == per_item for w in workers)
-    [report] = app.verify(project.pid)
+    assert len(app.items.get(shared).objects) == per_item * len(workers)  # none lost
+    assert all(len(app.items.get(project.items[w]).objects) == per_item for w in workers)
+    [report] = app.proofs.verify(project.pid)
     assert report.ok and report.checked == 1 + ITEMS + len(acknowledged)

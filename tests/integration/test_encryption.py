@@ -14,11 +14,11 @@ import pytest
 import sqlalchemy as sa
 from eventsourcing.cipher import AESCipher
 
-from application.app import AnnoLedger
-from application.bootstrap import build_app
+from application.ledger import Ledger
 from application.settings import Settings
 from domain.errors import AnnoledgerError
 from domain.values import AnnotationObject, Context
+from interfaces.composition import build_ledger
 from tests.conftest import DEMO
 
 PLAINTEXT = (b"Armen", b"test_point", b"cat1.jpg", b"real_export_vector", b"#EC6E0E")
@@ -27,29 +27,29 @@ PLAINTEXT = (b"Armen", b"test_point", b"cat1.jpg", b"real_export_vector", b"#EC6
 
 @dataclass(frozen=True)
 class Stored:
-    app: AnnoLedger
+    app: Ledger
     pid: UUID
     key: str
 
 
-def ledger(db_url: str, key: str = "") -> AnnoLedger:
-    return build_app(Settings(db_url=db_url, cipher_key=key, snapshot_every=5,
+def ledger(db_url: str, key: str = "") -> Ledger:
+    return build_ledger(Settings(db_url=db_url, cipher_key=key, snapshot_every=5,
                               item_snapshot_every=2))
 
 
-def import_demo(app: AnnoLedger) -> UUID:
+def import_demo(app: Ledger) -> UUID:
     ctx = Context("alice")
-    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
-    cat = app.get_project(pid).meta.class_by_title("cat")
+    pid = app.imports.from_files("supervisely", DEMO, ctx, name="demo").project
+    cat = app.projects.get(pid).meta.class_by_title("cat")
     assert cat is not None
-    item = app.resolve_item(pid, "ds/cat1.jpg")
+    item = app.projects.resolve_item(pid, "ds/cat1.jpg")
     geometry = {"points": {"exterior": [[1, 2], [30, 40]], "interior": []}}
-    app.add_object(item, AnnotationObject(0, cat.id, geometry), ctx)  # version 2: snapshot
+    app.items.add_object(item, AnnotationObject(0, cat.id, geometry), ctx)  # version 2: snapshot
     return pid
 
 
-def stored_states(app: AnnoLedger) -> list[bytes]:
-    with app.recorder.engine.connect() as conn:  # type: ignore[attr-defined]
+def stored_states(app: Ledger) -> list[bytes]:
+    with app.core.recorder.engine.connect() as conn:  # type: ignore[attr-defined]
         events = conn.execute(sa.text("SELECT state FROM annoledger_events")).scalars().all()
         snaps = conn.execute(sa.text("SELECT state FROM annoledger_snapshots")).scalars().all()
     assert events and snaps, "expected events and at least one item snapshot"
@@ -79,7 +79,7 @@ def test_no_plaintext_is_stored_with_a_key(stored: Stored) -> None:
 
 def test_encrypted_states_round_trip_to_the_imported_content(stored: Stored) -> None:
     source, _ = stored.app._formats().read("supervisely", DEMO)
-    reader = ledger(stored.app.env["ANNOLEDGER_DB"], stored.key)  # a second process, say
+    reader = ledger(stored.app.core.env["ANNOLEDGER_DB"], stored.key)  # a second process, say
     state = reader.state_of(stored.pid, "current")
     assert (state.meta.classes, state.meta.tag_metas, state.meta.datasets) == (
         source.meta.classes, source.meta.tag_metas, source.meta.datasets)
@@ -92,17 +92,17 @@ def test_encrypted_states_round_trip_to_the_imported_content(stored: Stored) -> 
         assert got.objects[:len(item.objects)] == item.objects
         assert len(got.objects) == len(item.objects) + extra
     assert any(o.labeler == "Armen" for i in state.items.values() for o in i.objects)
-    assert reader.get_item(reader.resolve_item(stored.pid, "ds/cat1.jpg")).version == 2
+    assert reader.get_item(reader.projects.resolve_item(stored.pid, "ds/cat1.jpg")).version == 2
 
 
 def test_verify_passes_over_encrypted_states(stored: Stored) -> None:
-    [report] = stored.app.verify(stored.pid)
+    [report] = stored.app.proofs.verify(stored.pid)
     assert report.ok and report.checked == 8
 
 
 @pytest.mark.parametrize("key", ["wrong", "none"])
 def test_reading_with_a_wrong_or_no_key_fails(stored: Stored, key: str) -> None:
-    other = ledger(stored.app.env["ANNOLEDGER_DB"],
+    other = ledger(stored.app.core.env["ANNOLEDGER_DB"],
                    AESCipher.create_key(16) if key == "wrong" else "")
     with pytest.raises(ValueError) as info:
         other.get_project(stored.pid)
@@ -115,9 +115,9 @@ def test_an_encrypted_state_read_without_the_key_is_a_value_error_whatever_its_f
     stored: Stored,
 ) -> None:
     """Ciphertext starts with a random nonce: 1 in 256 looks like our lz4 flag byte."""
-    plain = ledger(stored.app.env["ANNOLEDGER_DB"])
+    plain = ledger(stored.app.core.env["ANNOLEDGER_DB"])
     assert plain.mapper.compressor is not None
-    [record] = stored.app.store.log(stored.pid, lte=1)
+    [record] = stored.app.core.store.log(stored.pid, lte=1)
     for first in (0x01, 0x7F):  # the lz4 flag, and no flag at all
         with pytest.raises(ValueError):
             plain.mapper.compressor.decompress(bytes([first]) + record.state[1:])

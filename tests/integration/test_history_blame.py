@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from application.app import AnnoLedger
+from application.ledger import Ledger
 from domain.errors import NotFoundError
 from domain.values import Context
 from tests.integration.audit_story import PENTAGON, SQUARE, Story, tell
 
 
 @pytest.fixture
-def story(app: AnnoLedger) -> Story:
+def story(app: Ledger) -> Story:
     return tell(app)
 
 
 def test_an_items_history_lists_every_change_with_actor_session_and_what_changed(
     story: Story,
 ) -> None:
-    entries = story.app.item_history(story.pid, story.cat1)
+    entries = story.app.history.item(story.pid, story.cat1)
     assert [(e.position, e.actor, e.type, e.summary) for e in entries] == [
         (2, "alice", "Item.Uploaded", "uploaded ds/cat1.jpg: 1 objects, 0 tags"),
         (9, "bob", "Item.ObjectClassChanged", "class cat → lynx"),
@@ -35,7 +35,7 @@ def test_an_items_history_lists_every_change_with_actor_session_and_what_changed
 def test_an_objects_history_has_its_class_geometry_and_tags_before_and_after(
     story: Story,
 ) -> None:
-    box = story.app.item_history(story.pid, story.cat1, object_id=story.box)
+    box = story.app.history.item(story.pid, story.cat1, object_id=story.box)
     assert [e.type for e in box] == ["Item.Uploaded", "Item.ObjectClassChanged"]
     [uploaded], [changed] = box[0].objects, box[1].objects
     assert uploaded.before is None and uploaded.after is not None
@@ -44,20 +44,20 @@ def test_an_objects_history_has_its_class_geometry_and_tags_before_and_after(
     assert changed.before == uploaded.after
     assert changed.after is not None and changed.after.class_title == "lynx"
     assert changed.after.geometry == changed.before.geometry
-    polygon = story.app.item_history(story.pid, story.cat1, object_id=story.polygon)
+    polygon = story.app.history.item(story.pid, story.cat1, object_id=story.polygon)
     [added], [reshaped] = polygon[0].objects, polygon[1].objects
     assert added.before is None and added.after is not None
     assert added.after.geometry == SQUARE
     assert reshaped.before == added.after
     assert reshaped.after is not None and reshaped.after.geometry == PENTAGON
-    removed = story.app.item_history(story.pid, story.cat3, object_id=story.removed)
+    removed = story.app.history.item(story.pid, story.cat3, object_id=story.removed)
     assert removed[-1].type == "Item.ObjectRemoved" and removed[-1].objects[0].after is None
     assert removed[-1].summary == "removed cat (2 pts)"
     assert polygon[1].as_json()["objects"][0]["after"]["class"] == "dog2"
 
 
 def test_blame_credits_the_labeler_the_adder_and_the_last_changer(story: Story) -> None:
-    lines = {b.object_id: b for b in story.app.blame(story.pid, story.cat1)}
+    lines = {b.object_id: b for b in story.app.history.blame(story.pid, story.cat1)}
     assert set(lines) == {story.box, story.polygon}
     box = lines[story.box]
     assert (box.class_title, box.labeler, box.created.actor, box.created.type) == (
@@ -68,7 +68,7 @@ def test_blame_credits_the_labeler_the_adder_and_the_last_changer(story: Story) 
     polygon = lines[story.polygon]
     assert (polygon.created.actor, polygon.created.position) == ("carol", 10)
     assert polygon.changed is not None and polygon.changed.position == 11
-    untouched = story.app.blame(story.pid, story.cat3)
+    untouched = story.app.history.blame(story.pid, story.cat3)
     assert story.removed not in {b.object_id for b in untouched}
     assert all(b.changed is None and b.created.actor == "alice" for b in untouched)
 
@@ -77,31 +77,31 @@ def test_a_replaced_annotation_credits_its_actor_for_new_and_changed_objects(
     story: Story,
 ) -> None:
     app = story.app
-    item = app.get_item(story.cat1)
+    item = app.items.get(story.cat1)
     kept = item.objects[story.box]
-    app.replace_annotation(story.cat1, Context("dave"), tags=item.tags, objects=(kept,))
-    lines = app.blame(story.pid, story.cat1)
+    app.items.replace_annotation(story.cat1, Context("dave"), tags=item.tags, objects=(kept,))
+    lines = app.history.blame(story.pid, story.cat1)
     assert [b.object_id for b in lines] == [story.box]
     assert lines[0].changed is not None and lines[0].changed.actor == "bob"
-    last = app.item_history(story.pid, story.cat1)[-1]
+    last = app.history.item(story.pid, story.cat1)[-1]
     assert (last.actor, last.summary) == ("dave", "+0 -1 ~0 objects; tags 1 → 1")
 
 
 def test_a_removed_items_history_remains_and_its_blame_is_empty(story: Story) -> None:
-    story.app.remove_item(story.cat3, Context("erin"))
-    entries = story.app.item_history(story.pid, story.cat3)
+    story.app.items.remove(story.cat3, Context("erin"))
+    entries = story.app.history.item(story.pid, story.cat3)
     assert (entries[-1].actor, entries[-1].type) == ("erin", "Item.Removed")
     assert entries[-1].summary == "removed ds/cat3.jpg (2 objects)"
     assert {c.object_id for c in entries[-1].objects} == {
-        o.id for o in story.app.state_at(story.pid, 13).items[(1, "cat3.jpg")].objects}
-    assert story.app.blame(story.pid, story.cat3) == []
+        o.id for o in story.app.replay.state_at(story.pid, 13).items[(1, "cat3.jpg")].objects}
+    assert story.app.history.blame(story.pid, story.cat3) == []
 
 
 def test_unknown_objects_and_items_of_other_projects_are_not_found(story: Story) -> None:
     with pytest.raises(NotFoundError, match="object"):
-        story.app.item_history(story.pid, story.cat1, object_id=12345)
-    other = story.app.create_project("other", Context("alice"))
+        story.app.history.item(story.pid, story.cat1, object_id=12345)
+    other = story.app.projects.create("other", Context("alice"))
     with pytest.raises(NotFoundError, match="item"):
-        story.app.item_history(other, story.cat1)
+        story.app.history.item(other, story.cat1)
     with pytest.raises(NotFoundError, match="item"):
-        story.app.blame(other, story.cat1)
+        story.app.history.blame(other, story.cat1)

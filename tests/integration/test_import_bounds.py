@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from application.app import AnnoLedger
+from application.ledger import Ledger
 from domain.errors import ValidationError
 from domain.values import Context
 from infrastructure.formats.files import (
@@ -82,41 +82,41 @@ def test_cli_import_of_dev_zero_is_refused_naming_the_file(
     assert "zero" not in [p["name"] for p in listed.json()]
 
 
-def test_a_fifo_is_refused_without_waiting_for_a_writer(app: AnnoLedger, fifo: Path,
+def test_a_fifo_is_refused_without_waiting_for_a_writer(app: Ledger, fifo: Path,
                                                        ctx: Context) -> None:
     with pytest.raises(ValidationError) as caught:
-        _in_time(lambda: app.import_files("coco", fifo, ctx, name="piped"))
+        _in_time(lambda: app.imports.from_files("coco", fifo, ctx, name="piped"))
     assert caught.value.field == "instances.json" and "not a regular file" in str(caught.value)
-    assert [p.name for p in app.projects()] == []
+    assert [p.name for p in app.projects.all()] == []
 
 
 def test_a_directory_given_as_the_coco_file_is_refused_naming_it(
-        app: AnnoLedger, tmp_path: Path, ctx: Context) -> None:
+        app: Ledger, tmp_path: Path, ctx: Context) -> None:
     folder = tmp_path / "instances.json"
     folder.mkdir()
     with pytest.raises(ValidationError) as caught:
-        app.import_files("coco", folder, ctx, name="folder")
+        app.imports.from_files("coco", folder, ctx, name="folder")
     assert caught.value.field == "instances.json"
     assert "is a directory, not a regular file" in caught.value.message
-    assert [p.name for p in app.projects()] == []
+    assert [p.name for p in app.projects.all()] == []
 
 
 def test_supervisely_meta_or_annotation_that_is_a_fifo_is_refused_naming_it(
-        app: AnnoLedger, tmp_path: Path, ctx: Context) -> None:
+        app: Ledger, tmp_path: Path, ctx: Context) -> None:
     root = tmp_path / "proj"
     (root / "ds" / "ann").mkdir(parents=True)
     (root / "ds" / "img").mkdir()
     os.mkfifo(root / "meta.json")
     with pytest.raises(ValidationError) as caught:
-        _in_time(lambda: app.import_files("supervisely", root, ctx, name="p1"))
+        _in_time(lambda: app.imports.from_files("supervisely", root, ctx, name="p1"))
     assert caught.value.field == "meta.json" and "not a regular file" in caught.value.message
     (root / "meta.json").unlink()
     (root / "meta.json").write_text(json.dumps({"classes": [], "tags": []}))
     os.mkfifo(root / "ds" / "ann" / "a.png.json")
     with pytest.raises(ValidationError) as caught:
-        _in_time(lambda: app.import_files("supervisely", root, ctx, name="p2"))
+        _in_time(lambda: app.imports.from_files("supervisely", root, ctx, name="p2"))
     assert "a.png.json" in caught.value.field and "not a regular file" in caught.value.message
-    assert [p.name for p in app.projects()] == []
+    assert [p.name for p in app.projects.all()] == []
 
 
 def test_a_json_file_over_the_configured_cap_is_refused_before_it_is_read(

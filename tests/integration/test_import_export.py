@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from application.app import AnnoLedger
+from application.ledger import Ledger
 from domain.errors import DuplicateNameError, ValidationError
 from domain.values import Context
 from tests.conftest import DEMO, FIXTURES, editable_demo
@@ -28,11 +28,11 @@ def _object_view(obj: dict[str, object]) -> tuple[object, ...]:
 
 
 def test_real_supervisely_export_imports_and_exports_the_same_content(
-    app: AnnoLedger, ctx: Context, tmp_path: Path
+    app: Ledger, ctx: Context, tmp_path: Path
 ) -> None:
-    result = app.import_files("supervisely", DEMO, ctx, name="demo")
+    result = app.imports.from_files("supervisely", DEMO, ctx, name="demo")
     assert (result.items, result.objects) == (6, 9)
-    app.export_files("supervisely", result.project, tmp_path / "out")
+    app.exports.to_files("supervisely", result.project, tmp_path / "out")
     original, exported = _ann(DEMO), _ann(tmp_path / "out")
     assert original.keys() == exported.keys()
     for name, ann in original.items():
@@ -47,23 +47,23 @@ def test_real_supervisely_export_imports_and_exports_the_same_content(
     assert (tmp_path / "out" / "ds" / "img" / "cat1.jpg").is_symlink()  # linked, not copied
 
 
-def test_importing_links_media_by_sha256_without_copying(app: AnnoLedger, ctx: Context) -> None:
-    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
-    state = app.state_of(pid, "current")
+def test_importing_links_media_by_sha256_without_copying(app: Ledger, ctx: Context) -> None:
+    pid = app.imports.from_files("supervisely", DEMO, ctx, name="demo").project
+    state = app.versions.state_of(pid, "current")
     media = {i.name: i.media for i in state.items.values()}
     assert media["cat1.jpg"].uri == "file://" + str((DEMO / "ds" / "img" / "cat1.jpg").resolve())
     assert len(media["cat1.jpg"].sha256) == 64
     assert media["cat1.jpg"].size == (DEMO / "ds" / "img" / "cat1.jpg").stat().st_size
 
 
-def test_coco_file_imports_every_annotation_as_one_object(app: AnnoLedger, ctx: Context) -> None:
-    result = app.import_files("coco", COCO, ctx, name="coco")
+def test_coco_file_imports_every_annotation_as_one_object(app: Ledger, ctx: Context) -> None:
+    result = app.imports.from_files("coco", COCO, ctx, name="coco")
     assert (result.items, result.objects) == (100, 839)
-    assert app.verify(result.project)[0].ok
+    assert app.proofs.verify(result.project)[0].ok
 
 
 def test_a_malformed_geometry_is_refused_naming_the_file_and_nothing_is_written(
-    app: AnnoLedger, ctx: Context, tmp_path: Path
+    app: Ledger, ctx: Context, tmp_path: Path
 ) -> None:
     broken = editable_demo(tmp_path, "broken")
     ann_file = broken / "ds" / "ann" / "dog1.jpg.json"
@@ -71,14 +71,14 @@ def test_a_malformed_geometry_is_refused_naming_the_file_and_nothing_is_written(
     ann["objects"][0]["points"]["exterior"] = [[1, 2], [3, 4]]
     ann_file.write_text(json.dumps(ann))
     with pytest.raises(ValidationError) as caught:
-        app.import_files("supervisely", broken, ctx, name="broken")
+        app.imports.from_files("supervisely", broken, ctx, name="broken")
     assert "ds/ann/dog1.jpg.json" in str(caught.value)
     assert "at least 3 points" in str(caught.value)
-    assert app.projects() == []
+    assert app.projects.all() == []
 
 
 def test_an_object_of_a_class_with_another_shape_is_refused(
-    app: AnnoLedger, ctx: Context, tmp_path: Path
+    app: Ledger, ctx: Context, tmp_path: Path
 ) -> None:
     broken = editable_demo(tmp_path, "broken")
     ann_file = broken / "ds" / "ann" / "cat1.jpg.json"
@@ -86,21 +86,21 @@ def test_an_object_of_a_class_with_another_shape_is_refused(
     ann["objects"][0]["geometryType"] = "polygon"
     ann_file.write_text(json.dumps(ann))
     with pytest.raises(ValidationError, match=r"ds/ann/cat1\.jpg\.json.*class 'cat'"):
-        app.import_files("supervisely", broken, ctx, name="broken")
-    assert app.projects() == []
+        app.imports.from_files("supervisely", broken, ctx, name="broken")
+    assert app.projects.all() == []
 
 
-def test_a_duplicate_item_name_in_a_dataset_is_refused(app: AnnoLedger, ctx: Context) -> None:
-    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
-    state = app.state_of(pid, "current")
+def test_a_duplicate_item_name_in_a_dataset_is_refused(app: Ledger, ctx: Context) -> None:
+    pid = app.imports.from_files("supervisely", DEMO, ctx, name="demo").project
+    state = app.versions.state_of(pid, "current")
     any_item = next(iter(state.items.values()))
     with pytest.raises(DuplicateNameError, match=r"cat1\.jpg"):
-        app.upload_item(pid, any_item.dataset_id, "cat1.jpg", any_item.media, ctx)
-    assert app.project_view(pid).items == 6
+        app.items.upload_item(pid, any_item.dataset_id, "cat1.jpg", any_item.media, ctx)
+    assert app.projects.view(pid).items == 6
 
 
 def test_an_import_failing_after_many_batches_writes_nothing(
-    app: AnnoLedger, ctx: Context
+    app: Ledger, ctx: Context
 ) -> None:
     from domain.state import ItemState, MetaState, ProjectState
     from domain.values import AnnotationObject, Dataset, MediaLink, ObjectClass
@@ -114,6 +114,6 @@ def test_an_import_failing_after_many_batches_writes_nothing(
         state.items[(1, name)] = ItemState(1, name, MediaLink(f"s3://b/{name}", "", 0, 64, 64),
                                            objects=(AnnotationObject(i + 1, 1, geometry),))
     with pytest.raises(ValidationError, match=r"ds/img01100\.jpg"):
-        app.import_state(state, ctx)
-    assert app.projects() == []
-    assert app.recorder.max_notification_id() is None  # type: ignore[attr-defined]
+        app.imports.new_project(state, ctx)
+    assert app.projects.all() == []
+    assert app.core.recorder.max_notification_id() is None  # type: ignore[attr-defined]

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from application.bootstrap import build_app
 from application.settings import Settings
 from domain.errors import ValidationError
 from domain.media_policy import LinkKind, MediaPolicy
 from domain.values import Context, MediaLink
 from infrastructure.media_access import MediaAccess, database_files
+from interfaces.composition import build_ledger
 from tests.conftest import editable_demo
 from tests.e2e.cli import run_cli
 
@@ -128,14 +128,14 @@ def test_an_export_reads_a_media_root_only_while_it_is_configured(
 def test_a_stored_link_to_a_server_file_is_exported_as_its_uri_only(
     settings: Settings, tmp_path: Path, ctx: Context, secret: Path,
 ) -> None:
-    app = build_app(replace(settings, media_root=tmp_path / "store"))
-    pid = app.create_project("old", ctx)
-    ds = app.create_dataset(pid, "ds", ctx).id
+    app = build_ledger(replace(settings, media_root=tmp_path / "store"))
+    pid = app.projects.create("old", ctx)
+    ds = app.projects.create_dataset(pid, "ds", ctx).id
     # Written through the application itself, as an older release accepted over HTTP.
     for name, uri in (("passwd", ETC_PASSWD), ("secret.png", secret.as_uri())):
-        app.upload_item(pid, ds, name, MediaLink(uri, "cd" * 32, 10, 4, 3), ctx)
+        app.items.upload_item(pid, ds, name, MediaLink(uri, "cd" * 32, 10, 4, 3), ctx)
     out = tmp_path / "out"
-    app.export_files("supervisely", pid, out)
+    app.exports.to_files("supervisely", pid, out)
     assert list((out / "ds" / "img").iterdir()) == []
     link = json.loads((out / "ds" / "meta" / "passwd.json").read_text())["annoledger_media"]
     assert link["uri"] == ETC_PASSWD

@@ -14,14 +14,13 @@ from eventsourcing.domain import Aggregate, event
 from eventsourcing.persistence import Tracking
 from sqlalchemy import Connection
 
-from application.app import AnnoLedger
-from application.topics import event_class
+from application.core.topics import event_class
+from application.ledger import Ledger
 from domain.project import Project
 from domain.session import AppSession
 from domain.values import Context, ObjectClass
 from projections.audit_index import AuditIndex
 from projections.runner import Decoded, ProjectionRunner, TrackedView, ViewStorage, catch_up
-from projections.workflow import workflow_for
 from projections.workflow_graph import WorkflowView
 
 pytestmark = pytest.mark.timeout(180)
@@ -80,28 +79,28 @@ class Counted(TrackedView):
             return Counter(conn.execute(sa.select(self.rows.c.notification_id)).scalars())
 
 
-def _storage(app: AnnoLedger) -> ViewStorage:
-    return workflow_for(app).view.storage
+def _storage(app: Ledger) -> ViewStorage:
+    return app.workflow.view.storage
 
 
-def _log(app: AnnoLedger) -> list[Decoded]:
-    notes = app.recorder.select_notifications(start=0, limit=100_000)  # type: ignore[attr-defined]
-    return [(n, app.mapper.to_domain_event(n)) for n in notes]
+def _log(app: Ledger) -> list[Decoded]:
+    notes = app.core.recorder.select_notifications(start=0, limit=100_000)  # type: ignore[attr-defined]
+    return [(n, app.core.mapper.to_domain_event(n)) for n in notes]
 
 
-def _expected(app: AnnoLedger) -> set[int]:
+def _expected(app: Ledger) -> set[int]:
     """The notifications a Counted view must hold, found by class here, independently."""
     return {n.id for n, e in _log(app) if isinstance(e, Project.Event | STARTED)}
 
 
-def _write(app: AnnoLedger, rounds: int) -> None:
+def _write(app: Ledger, rounds: int) -> None:
     bob = Context("bob")
     for r in range(rounds):
-        pid = app.create_project(f"p{r}-{uuid4().hex[:6]}", bob)
-        app.add_class(pid, ObjectClass(0, "cat", "rectangle"), bob)
-        app.rename_project(pid, f"renamed-{r}-{uuid4().hex[:6]}", bob)
-        app.start_session("trainer", "training", bob)
-        app.save(Stray(f"stray {r}"))
+        pid = app.projects.create(f"p{r}-{uuid4().hex[:6]}", bob)
+        app.projects.add_class(pid, ObjectClass(0, "cat", "rectangle"), bob)
+        app.projects.rename(pid, f"renamed-{r}-{uuid4().hex[:6]}", bob)
+        app.sessions.start("trainer", "training", bob)
+        app.core.save(Stray(f"stray {r}"))
 
 
 def _audit_rows(index: AuditIndex) -> list[tuple[Any, ...]]:
@@ -110,7 +109,7 @@ def _audit_rows(index: AuditIndex) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in rows]
 
 
-def test_a_view_resumes_from_its_position_after_a_restart(app: AnnoLedger) -> None:
+def test_a_view_resumes_from_its_position_after_a_restart(app: Ledger) -> None:
     _write(app, 3)
     first = Counted(_storage(app))
     log = _log(app)
@@ -126,10 +125,10 @@ def test_a_view_resumes_from_its_position_after_a_restart(app: AnnoLedger) -> No
     counts = restarted.counts()
     assert set(counts) == _expected(app)
     assert max(counts.values()) == 1  # none applied twice
-    assert restarted.position() == app.recorder.max_notification_id()  # type: ignore[attr-defined]
+    assert restarted.position() == app.core.recorder.max_notification_id()  # type: ignore[attr-defined]
 
 
-def test_two_runners_at_once_apply_each_event_once(app: AnnoLedger) -> None:
+def test_two_runners_at_once_apply_each_event_once(app: Ledger) -> None:
     _write(app, 6)
     views = [Counted(_storage(app)), Counted(_storage(app))]
     runners = [ProjectionRunner(app, [v]) for v in views]
@@ -153,7 +152,7 @@ def test_two_runners_at_once_apply_each_event_once(app: AnnoLedger) -> None:
     assert set(counts) == _expected(app) and max(counts.values()) == 1
 
 
-def test_a_view_handles_only_its_classes(app: AnnoLedger) -> None:
+def test_a_view_handles_only_its_classes(app: Ledger) -> None:
     _write(app, 2)
     assert Counted.handled_classes() == {Project.Event, STARTED}
     view = Counted(_storage(app))
@@ -164,14 +163,14 @@ def test_a_view_handles_only_its_classes(app: AnnoLedger) -> None:
     assert strays and items >= strays
     assert not set(view.counts()) & items
     assert view.position() == log[-1][0].id  # skipped events still move the position
-    index = app.audit_index
+    index = app.audit.index
     assert isinstance(index, AuditIndex)
-    app.catch_up_audit()
+    app.audit.catch_up()
     indexed = {r[0] for r in _audit_rows(index)}
     assert not indexed & strays and indexed == {n.id for n, _ in log} - strays
 
 
-def test_rebuilding_from_scratch_gives_the_same_result(app: AnnoLedger) -> None:
+def test_rebuilding_from_scratch_gives_the_same_result(app: Ledger) -> None:
     _write(app, 3)
     runner = app.projections
     assert isinstance(runner, ProjectionRunner)
@@ -193,14 +192,14 @@ def test_rebuilding_from_scratch_gives_the_same_result(app: AnnoLedger) -> None:
     assert sorted(rebuilt.edges(keys=True, data=True)) == sorted(graph.edges(keys=True, data=True))
 
 
-def test_the_background_runner_follows_new_events_into_every_view(app: AnnoLedger) -> None:
+def test_the_background_runner_follows_new_events_into_every_view(app: Ledger) -> None:
     runner = app.projections
     assert isinstance(runner, ProjectionRunner)
     runner.interval = 0.05
     runner.start()
     try:
         _write(app, 2)
-        last = app.recorder.max_notification_id()  # type: ignore[attr-defined]
+        last = app.core.recorder.max_notification_id()  # type: ignore[attr-defined]
         done = threading.Event()
         for _ in range(200):
             if all(v.position() == last for v in runner.views.values()):

@@ -11,7 +11,7 @@ from uuid import UUID
 
 import pytest
 
-from application.app import AnnoLedger
+from application.ledger import Ledger
 from application.ports import LogRecord
 from domain.errors import ValidationError
 from domain.values import Context
@@ -21,20 +21,20 @@ from tests.integration.audit_story import Story, execute, tell
 
 
 @pytest.fixture
-def story(app: AnnoLedger) -> Story:
+def story(app: Ledger) -> Story:
     return tell(app)
 
 
 def record(s: Story, position: int) -> LogRecord:
-    [rec] = s.app.store.log(s.pid, gt=position - 1, lte=position)
+    [rec] = s.app.core.store.log(s.pid, gt=position - 1, lte=position)
     return rec
 
 
 def forge_event(s: Story, position: int, **changes: Any) -> None:
     """Re-encode the event at a position with other values (a decodable, plausible lie)."""
     rec = record(s, position)
-    event = s.app.mapper.to_domain_event(rec.stored_event())
-    forged = s.app.mapper.to_stored_event(dataclasses.replace(event, **changes))  # type: ignore[type-var]
+    event = s.app.core.mapper.to_domain_event(rec.stored_event())
+    forged = s.app.core.mapper.to_stored_event(dataclasses.replace(event, **changes))  # type: ignore[type-var]
     execute(s.app, "UPDATE annoledger_events SET state = :s WHERE project_id = :pid "
             "AND position = :p", s=forged.state, pid=s.pid, p=position)
 
@@ -42,7 +42,7 @@ def forge_event(s: Story, position: int, **changes: Any) -> None:
 def relink(s: Story, start: int) -> None:
     """What a careful forger does next: recompute every link from there, and the head."""
     chain = record(s, start - 1).chain
-    for rec in s.app.store.log(s.pid, gt=start - 1):
+    for rec in s.app.core.store.log(s.pid, gt=start - 1):
         chain = link(chain, s.pid, rec.position, rec.originator_id, rec.originator_version,
                      rec.topic, rec.state)
         execute(s.app, "UPDATE annoledger_events SET chain = :c WHERE project_id = :pid AND "
@@ -53,11 +53,11 @@ def relink(s: Story, start: int) -> None:
 
 def forge_item_snapshot(s: Story, item: UUID, version: int, object_id: int) -> None:
     """Move one object in a stored item snapshot and give it a checksum that holds."""
-    agg: Any = copy.deepcopy(s.app.repository.get(item, version=version))
+    agg: Any = copy.deepcopy(s.app.core.repository.get(item, version=version))
     obj = agg.objects[object_id]
     agg.objects[object_id] = dataclasses.replace(obj, geometry={
         "points": {"exterior": [[0, 0], [5, 5]], "interior": []}})
-    stored = s.app.mapper.to_stored_event(type(agg).Snapshot.take(agg))
+    stored = s.app.core.mapper.to_stored_event(type(agg).Snapshot.take(agg))
     execute(s.app, "UPDATE annoledger_snapshots SET state = :s, checksum = :c WHERE "
             "originator_id = :oid AND originator_version = :v", s=stored.state,
             c=hashlib.sha256(stored.state).digest(), oid=item, v=version)
@@ -66,29 +66,29 @@ def forge_item_snapshot(s: Story, item: UUID, version: int, object_id: int) -> N
 def test_the_untouched_log_extends_its_digest_and_so_does_the_log_grown_since(
     story: Story,
 ) -> None:
-    report = story.app.log_digest()
+    report = story.app.proofs.log_digest()
     assert report.ok and report.digest is not None and report.digest.startswith("ald1.")
     assert report.projects == 2 and report.snapshots >= 1
-    story.app.remove_item(story.cat3, Context("zoe"))
-    later = story.app.create_project("later", Context("zoe"))
-    proof = story.app.verify_since(report.digest)
+    story.app.items.remove(story.cat3, Context("zoe"))
+    later = story.app.projects.create("later", Context("zoe"))
+    proof = story.app.proofs.verify_since(report.digest)
     assert proof.ok, proof.problems
     assert proof.projects == 3
-    assert story.app.log_digest().digest != report.digest
-    assert story.app.project_view(later).position == 1
+    assert story.app.proofs.log_digest().digest != report.digest
+    assert story.app.projects.view(later).position == 1
 
 
 def test_rewriting_an_old_event_and_a_snapshot_fails_both_checks(story: Story) -> None:
-    digest = story.app.log_digest().digest
+    digest = story.app.proofs.log_digest().digest
     assert digest is not None
     forge_event(story, 9, class_id=story.lynx + 1000)
     forge_item_snapshot(story, story.cat1, 4, story.box)
-    fresh = story.app.log_digest()
+    fresh = story.app.proofs.log_digest()
     assert not fresh.ok and fresh.digest is None
     assert any("chain broken at position 9" in p for p in fresh.problems)
     assert any("snapshot of item" in p and "differs from its events" in p
                for p in fresh.problems)
-    proof = story.app.verify_since(digest)
+    proof = story.app.proofs.verify_since(digest)
     assert not proof.ok
     assert any("history up to the recorded position 14 was changed: the chain breaks at "
                "position 9" in p for p in proof.problems)
@@ -98,35 +98,35 @@ def test_rewriting_an_old_event_and_a_snapshot_fails_both_checks(story: Story) -
 def test_a_forger_who_relinks_the_chain_fools_verify_but_not_an_old_digest(
     story: Story,
 ) -> None:
-    digest = story.app.log_digest().digest
+    digest = story.app.proofs.log_digest().digest
     assert digest is not None
     rec = record(story, 8)
-    event = story.app.mapper.to_domain_event(rec.stored_event())
+    event = story.app.core.mapper.to_domain_event(rec.stored_event())
     forge_event(story, 8, object_class=dataclasses.replace(
         event.object_class, title="puma"))  # type: ignore[attr-defined]
     relink(story, 8)
-    [plain] = story.app.verify(story.pid)
+    [plain] = story.app.proofs.verify(story.pid)
     assert plain.ok
-    proof = story.app.verify_since(digest)
+    proof = story.app.proofs.verify_since(digest)
     assert not proof.ok
     assert proof.problems == [f"project demo ({story.pid}): the chain at position 14 no "
                               f"longer matches the digest: history up to it was rewritten"]
 
 
 def test_a_rewritten_snapshot_alone_fails_both_checks(story: Story) -> None:
-    digest = story.app.log_digest().digest
+    digest = story.app.proofs.log_digest().digest
     assert digest is not None
     forge_item_snapshot(story, story.cat1, 4, story.polygon)
-    assert story.app.verify(story.pid)[0].ok
-    assert not story.app.log_digest().ok
-    assert not story.app.verify_since(digest).ok
+    assert story.app.proofs.verify(story.pid)[0].ok
+    assert not story.app.proofs.log_digest().ok
+    assert not story.app.proofs.verify_since(digest).ok
 
 
 def test_a_rewritten_project_snapshot_fails_both_checks(story: Story) -> None:
-    position = story.app.project_snapshots.write(story.pid)  # type: ignore[union-attr]
-    digest = story.app.log_digest().digest
+    position = story.app.core.project_snapshots.write(story.pid)  # type: ignore[union-attr]
+    digest = story.app.proofs.log_digest().digest
     assert digest is not None and position == 14
-    store = story.app.store
+    store = story.app.core.store
     manifest: Any = unpack(snapshot_key(story, position), store.get_chunk(
         snapshot_key(story, position)))
     entries: Any = unpack(manifest["chunks"][0], store.get_chunk(manifest["chunks"][0]))
@@ -138,12 +138,12 @@ def test_a_rewritten_project_snapshot_fails_both_checks(story: Story) -> None:
     execute(story.app, "UPDATE annoledger_project_snapshots SET manifest = :m WHERE "
             "project_id = :pid AND position = :p", m=manifest_key, pid=story.pid, p=position)
     problem = f"project snapshot at position {position} differs from the log"
-    assert any(problem in p for p in story.app.log_digest().problems)
-    assert any(problem in p for p in story.app.verify_since(digest).problems)
+    assert any(problem in p for p in story.app.proofs.log_digest().problems)
+    assert any(problem in p for p in story.app.proofs.verify_since(digest).problems)
 
 
 def snapshot_key(s: Story, position: int) -> str:
-    record_ = s.app.store.latest_snapshot(s.pid, position)
+    record_ = s.app.core.store.latest_snapshot(s.pid, position)
     assert record_ is not None
     return record_.manifest
 
@@ -151,30 +151,30 @@ def snapshot_key(s: Story, position: int) -> str:
 def test_a_snapshot_whose_checksum_fails_is_reported(story: Story) -> None:
     execute(story.app, "UPDATE annoledger_snapshots SET checksum = :c WHERE "
             "originator_id = :oid", c=bytes(32), oid=story.cat1)
-    assert any("fails its checksum" in p for p in story.app.log_digest().problems)
+    assert any("fails its checksum" in p for p in story.app.proofs.log_digest().problems)
 
 
 def test_a_log_cut_short_with_its_head_rewound_does_not_extend_the_digest(
     story: Story,
 ) -> None:
-    digest = story.app.log_digest().digest
+    digest = story.app.proofs.log_digest().digest
     assert digest is not None
     execute(story.app, "DELETE FROM annoledger_events WHERE project_id = :pid AND "
             "position > 12", pid=story.pid)
     execute(story.app, "UPDATE annoledger_projects SET position = 12, chain = :c WHERE "
             "project_id = :pid", c=record(story, 12).chain, pid=story.pid)
-    assert story.app.verify(story.pid)[0].ok
-    problems = story.app.verify_since(digest).problems
+    assert story.app.proofs.verify(story.pid)[0].ok
+    problems = story.app.proofs.verify_since(digest).problems
     assert any("the log ends at position 12, before the recorded position 14" in p
                for p in problems)
 
 
 def test_a_digest_altered_by_one_character_is_refused(story: Story) -> None:
-    digest = story.app.log_digest().digest
+    digest = story.app.proofs.log_digest().digest
     assert digest is not None
     body_char = digest[-5]
     altered = digest[:-5] + ("A" if body_char != "A" else "B") + digest[-4:]
     with pytest.raises(ValidationError, match="digest"):
-        story.app.verify_since(altered)
+        story.app.proofs.verify_since(altered)
     with pytest.raises(ValidationError, match="not a log digest"):
-        story.app.verify_since("sha256:abc")
+        story.app.proofs.verify_since("sha256:abc")

@@ -16,13 +16,13 @@ from uuid import UUID
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from application.app import AnnoLedger
-from application.bootstrap import build_app
+from application.ledger import Ledger
 from application.settings import Settings
 from domain.item import Item
 from domain.project import Project
 from domain.state import ItemState, MetaState
 from domain.values import AnnotationObject, Context, Dataset, MediaLink, ObjectClass, Tag, TagMeta
+from interfaces.composition import build_ledger
 
 CTX = Context("prop")
 BOX, FLAG, NOTE = 1, 1, 2
@@ -43,52 +43,52 @@ def media(n: int) -> MediaLink:
     return MediaLink(f"file:///media/{n}.jpg", f"{n:064x}", 100 + n, 64, 48)
 
 
-def new_project(app: AnnoLedger) -> UUID:
+def new_project(app: Ledger) -> UUID:
     name = f"prop-{next(_names)}"
     meta = MetaState(name, {BOX: ObjectClass(BOX, "box", "rectangle")},
                      {FLAG: TagMeta(FLAG, "flag"), NOTE: TagMeta(NOTE, "note", "any_string")},
                      {1: Dataset(1, "train"), 2: Dataset(2, "val")})
-    return app.create_project(name, CTX, meta)
+    return app.projects.create(name, CTX, meta)
 
 
-def run(app: AnnoLedger, pid: UUID, kind: str, a: int, b: int) -> None:
+def run(app: Ledger, pid: UUID, kind: str, a: int, b: int) -> None:
     """Apply one drawn command, choosing its targets from the project's current state."""
-    datasets = sorted(app.get_project(pid).meta.datasets)
-    live = [e.item_id for e in app.store.catalog(pid)]
+    datasets = sorted(app.projects.get(pid).meta.datasets)
+    live = [e.item_id for e in app.core.store.catalog(pid)]
     if kind == "upload" or not live:
         objects = tuple(AnnotationObject(0, BOX, rectangle(b + i)) for i in range(a % 3))
-        app.upload_item(pid, datasets[a % len(datasets)], f"img{next(_names)}.jpg", media(b),
+        app.items.upload_item(pid, datasets[a % len(datasets)], f"img{next(_names)}.jpg", media(b),
                         CTX, objects=objects)
         return
     item_id = live[a % len(live)]
-    item = app.get_item(item_id)
+    item = app.items.get(item_id)
     object_ids, tags = sorted(item.objects), [t.meta_id for t in item.tags]
     if kind == "add" or (kind in ("change", "remove_object") and not object_ids):
-        app.add_object(item_id, AnnotationObject(0, BOX, rectangle(b)), CTX)
+        app.items.add_object(item_id, AnnotationObject(0, BOX, rectangle(b)), CTX)
     elif kind == "change":
         new_tags = (Tag(NOTE, f"n{b}"),) if b % 2 else None
-        app.change_object(item_id, object_ids[b % len(object_ids)], CTX,
+        app.items.change_object(item_id, object_ids[b % len(object_ids)], CTX,
                           geometry=rectangle(b + 1000), tags=new_tags)
     elif kind == "remove_object":
-        app.remove_object(item_id, object_ids[b % len(object_ids)], CTX)
+        app.items.remove_object(item_id, object_ids[b % len(object_ids)], CTX)
     elif kind == "tag" or (kind == "untag" and not tags):
-        app.set_item_tag(item_id, Tag(NOTE, f"v{b}") if b % 2 else Tag(FLAG), CTX)
+        app.items.set_tag(item_id, Tag(NOTE, f"v{b}") if b % 2 else Tag(FLAG), CTX)
     elif kind == "untag":
-        app.remove_item_tag(item_id, tags[b % len(tags)], CTX)
+        app.items.remove_tag(item_id, tags[b % len(tags)], CTX)
     elif kind == "move":
-        app.move_item(item_id, datasets[b % len(datasets)], f"moved{next(_names)}.jpg", CTX)
+        app.items.move(item_id, datasets[b % len(datasets)], f"moved{next(_names)}.jpg", CTX)
     elif kind == "remove_item":
-        app.remove_item(item_id, CTX)
+        app.items.remove(item_id, CTX)
     else:
-        app.create_dataset(pid, f"ds{next(_names)}", CTX)
+        app.projects.create_dataset(pid, f"ds{next(_names)}", CTX)
 
 
-def replayed(app: AnnoLedger, pid: UUID) -> list[tuple[MetaState, dict[UUID, ItemState]]]:
+def replayed(app: Ledger, pid: UUID) -> list[tuple[MetaState, dict[UUID, ItemState]]]:
     """The state after each position, by folding every event of the log in memory."""
     aggregates: dict[UUID, Any] = {}
     states = []
-    for rec in app.store.log(pid):
-        event: Any = app.mapper.to_domain_event(rec.stored_event())
+    for rec in app.core.store.log(pid):
+        event: Any = app.core.mapper.to_domain_event(rec.stored_event())
         aggregates[rec.originator_id] = event.mutate(aggregates.get(rec.originator_id))
         project = aggregates[pid]
         assert isinstance(project, Project)
@@ -98,16 +98,16 @@ def replayed(app: AnnoLedger, pid: UUID) -> list[tuple[MetaState, dict[UUID, Ite
     return states
 
 
-def rebuilt(app: AnnoLedger, pid: UUID, position: int) -> tuple[MetaState, dict[UUID, ItemState],
+def rebuilt(app: Ledger, pid: UUID, position: int) -> tuple[MetaState, dict[UUID, ItemState],
                                                                  Counter[int]]:
-    manifest = app.manifest_at(pid, position)
-    items = {s.id: s for s in app.items_at(manifest)}
-    return app.meta_at(pid, manifest.meta_version), items, app.class_counts(manifest)  # type: ignore[return-value]
+    manifest = app.states.manifest_at(pid, position)
+    items = {s.id: s for s in app.states.items_at(manifest)}
+    return app.states.meta_at(pid, manifest.meta_version), items, app.states.class_counts(manifest)  # type: ignore[return-value]
 
 
-def check_every_position(app: AnnoLedger, pid: UUID) -> None:
+def check_every_position(app: Ledger, pid: UUID) -> None:
     expected = replayed(app, pid)
-    assert len(expected) == app.project_view(pid).position
+    assert len(expected) == app.projects.view(pid).position
     for position, (meta, items) in enumerate(expected, 1):
         got_meta, got_items, counts = rebuilt(app, pid, position)
         assert got_meta == meta, f"meta differs at position {position}"
@@ -117,8 +117,8 @@ def check_every_position(app: AnnoLedger, pid: UUID) -> None:
 
 
 def test_snapshot_plus_tail_equals_full_replay_at_every_position(db_url: str) -> None:
-    app = build_app(Settings(db_url=db_url, snapshot_every=3, item_snapshot_every=2))
-    assert app.project_snapshots is not None and app.snapshots is not None
+    app = build_ledger(Settings(db_url=db_url, snapshot_every=3, item_snapshot_every=2))
+    assert app.core.project_snapshots is not None and app.core.snapshots is not None
     examples = 15 if db_url.startswith("sqlite") else 5
 
     @settings(max_examples=examples, deadline=None, database=None,
@@ -128,9 +128,9 @@ def test_snapshot_plus_tail_equals_full_replay_at_every_position(db_url: str) ->
         pid = new_project(app)
         for kind, a, b in commands:
             run(app, pid, kind, a, b)
-        head = app.project_view(pid).position
-        assert app.project_snapshots is not None
-        assert (app.project_snapshots.latest_position(pid) > 0) == (head >= 3)
+        head = app.projects.view(pid).position
+        assert app.core.project_snapshots is not None
+        assert (app.core.project_snapshots.latest_position(pid) > 0) == (head >= 3)
         check_every_position(app, pid)
 
     check()
@@ -138,13 +138,13 @@ def test_snapshot_plus_tail_equals_full_replay_at_every_position(db_url: str) ->
 
 def test_item_snapshots_are_taken_every_n_versions_and_used(db_url: str) -> None:
     """The property above only proves something if item snapshots really exist."""
-    app = build_app(Settings(db_url=db_url, snapshot_every=3, item_snapshot_every=2))
+    app = build_ledger(Settings(db_url=db_url, snapshot_every=3, item_snapshot_every=2))
     pid = new_project(app)
-    item = app.upload_item(pid, 1, "a.jpg", media(1), CTX)
+    item = app.items.upload_item(pid, 1, "a.jpg", media(1), CTX)
     for n in range(4):
-        app.add_object(item, AnnotationObject(0, BOX, rectangle(n)), CTX)
-    assert app.snapshots is not None
-    versions = [s.originator_version for s in app.snapshots.recorder.select_events(item)]
+        app.items.add_object(item, AnnotationObject(0, BOX, rectangle(n)), CTX)
+    assert app.core.snapshots is not None
+    versions = [s.originator_version for s in app.core.snapshots.recorder.select_events(item)]
     assert versions == [2, 4]
-    assert [s.originator_version for s in app.store.stream_snapshots([(item, 4)])] == [4]
+    assert [s.originator_version for s in app.core.store.stream_snapshots([(item, 4)])] == [4]
     check_every_position(app, pid)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from application.app import AnnoLedger
+from application.ledger import Ledger
 from domain.digest import state_digest
 from domain.errors import ValidationError
 from domain.values import Context
@@ -17,19 +17,19 @@ from tests.supervisely_old_layout import AUGMENTATIONS, edit_json, old_project
 
 
 def test_an_older_project_exports_in_the_current_layout_and_reimports_to_the_same_digest(
-    app: AnnoLedger, ctx: Context, tmp_path: Path
+    app: Ledger, ctx: Context, tmp_path: Path
 ) -> None:
     project = old_project(tmp_path, AUGMENTATIONS, images=False)  # items are named by stem
-    result = app.import_files("supervisely", project, ctx, name="old")
+    result = app.imports.from_files("supervisely", project, ctx, name="old")
     assert (result.items, result.objects) == (5, 15)
-    state = app.state_of(result.project, "current")
+    state = app.versions.state_of(result.project, "current")
     ids = [o.id for item in state.items.values() for o in item.objects]
     assert all(ids) and len(set(ids)) == len(ids)  # fresh ids for objects that had none
-    first = app.create_version(result.project, ctx, "as imported")
+    first = app.versions.create(result.project, ctx, "as imported")
     assert first.digest == state_digest(state)
 
     out = tmp_path / "out"
-    app.export_files("supervisely", result.project, out)
+    app.exports.to_files("supervisely", result.project, out)
     anns = sorted(p.relative_to(out).as_posix() for p in out.glob("*/ann/*.json"))
     assert anns == sorted(p.relative_to(project).as_posix() for p in project.glob("*/ann/*.json"))
     for path in out.glob("*/ann/*.json"):
@@ -37,30 +37,30 @@ def test_an_older_project_exports_in_the_current_layout_and_reimports_to_the_sam
             assert obj["id"] in ids and obj["geometryType"] in ("polygon", "bitmap", "rectangle")
             assert None not in obj.values()
 
-    again = app.import_files("supervisely", out, ctx, name="again")
-    assert app.create_version(again.project, ctx, "re-imported").digest == first.digest
+    again = app.imports.from_files("supervisely", out, ctx, name="again")
+    assert app.versions.create(again.project, ctx, "re-imported").digest == first.digest
 
 
 def test_an_older_project_links_the_images_of_its_stems_and_reimports_into_itself_unchanged(
-    app: AnnoLedger, ctx: Context, tmp_path: Path
+    app: Ledger, ctx: Context, tmp_path: Path
 ) -> None:
     project = old_project(tmp_path, AUGMENTATIONS)
-    pid = app.import_files("supervisely", project, ctx, name="old").project
-    state = app.state_of(pid, "current")
+    pid = app.imports.from_files("supervisely", project, ctx, name="old").project
+    state = app.versions.state_of(pid, "current")
     assert sorted(state.items) == [
         (1, "image_01.jpeg"), (1, "image_02.jpeg"), (1, "image_03.jpeg"),
         (2, "image_01.jpeg"), (2, "image_02.jpeg"),
     ]
     pixels = (project / "dataset_02" / "img" / "image_02.jpeg").resolve()
     assert state.items[(2, "image_02.jpeg")].media.uri == "file://" + str(pixels)
-    before = app.project_view(pid).digest
-    result = app.import_files("supervisely", project, ctx, into=pid)
+    before = app.projects.view(pid).digest
+    result = app.imports.from_files("supervisely", project, ctx, into=pid)
     assert result.events == 0
-    assert app.project_view(pid).digest == before
+    assert app.projects.view(pid).digest == before
 
 
 def test_a_refusal_in_an_older_project_names_its_stem_named_file(
-    app: AnnoLedger, ctx: Context, tmp_path: Path
+    app: Ledger, ctx: Context, tmp_path: Path
 ) -> None:
     project = old_project(tmp_path, AUGMENTATIONS)
 
@@ -69,7 +69,7 @@ def test_a_refusal_in_an_older_project_names_its_stem_named_file(
 
     edit_json(project / "dataset_01" / "ann" / "image_02.json", bad_gender)
     with pytest.raises(ValidationError) as caught:
-        app.import_files("supervisely", project, ctx, name="old")
+        app.imports.from_files("supervisely", project, ctx, name="old")
     assert caught.value.field.startswith("dataset_01/ann/image_02.json.")
     assert "value 'unknown' is not valid for tag 'person_gender'" in str(caught.value)
-    assert app.projects() == []
+    assert app.projects.all() == []

@@ -15,7 +15,7 @@ from uuid import UUID
 import pytest
 import sqlalchemy as sa
 
-from application.app import AnnoLedger
+from application.ledger import Ledger
 from application.ports import LogRecord
 from domain.values import AnnotationObject, Context, Tag
 from infrastructure.integrity import link
@@ -25,7 +25,7 @@ from tests.conftest import DEMO
 
 @dataclass(frozen=True)
 class Edited:
-    app: AnnoLedger
+    app: Ledger
     pid: UUID
     item: UUID
     head: int
@@ -36,46 +36,46 @@ def box(x: int) -> dict[str, Any]:
 
 
 @pytest.fixture
-def edited(app: AnnoLedger, ctx: Context) -> Edited:
+def edited(app: Ledger, ctx: Context) -> Edited:
     """The demo project (7 events), then 6 edits on one item and a version: 14 events."""
-    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
-    meta = app.get_project(pid).meta
+    pid = app.imports.from_files("supervisely", DEMO, ctx, name="demo").project
+    meta = app.projects.get(pid).meta
     cat = meta.class_by_title("cat")
     tag = meta.tag_meta_by_name("dog")
     assert cat is not None and tag is not None
-    item = app.resolve_item(pid, "ds/cat1.jpg")
-    added = [app.add_object(item, AnnotationObject(0, cat.id, box(10 * i)), ctx)
+    item = app.projects.resolve_item(pid, "ds/cat1.jpg")
+    added = [app.items.add_object(item, AnnotationObject(0, cat.id, box(10 * i)), ctx)
              for i in range(1, 4)]
-    app.change_object(item, added[0], ctx, geometry=box(99))
-    app.set_item_tag(item, Tag(tag.id), ctx)
-    app.remove_object(item, added[1], ctx)
-    app.create_version(pid, ctx, title="v1")
-    head = app.project_view(pid).position
+    app.items.change_object(item, added[0], ctx, geometry=box(99))
+    app.items.set_tag(item, Tag(tag.id), ctx)
+    app.items.remove_object(item, added[1], ctx)
+    app.versions.create(pid, ctx, title="v1")
+    head = app.projects.view(pid).position
     assert head == 14
     return Edited(app, pid, item, head)
 
 
-def execute(app: AnnoLedger, statement: str, **params: Any) -> None:
+def execute(app: Ledger, statement: str, **params: Any) -> None:
     """SQL straight at the database, outside the application."""
     typed = [sa.bindparam(k, type_=sa.Uuid()) for k, v in params.items() if isinstance(v, UUID)]
-    with app.recorder.engine.begin() as conn:  # type: ignore[attr-defined]
+    with app.core.recorder.engine.begin() as conn:  # type: ignore[attr-defined]
         conn.execute(sa.text(statement).bindparams(*typed), params)
 
 
 def row(e: Edited, position: int) -> LogRecord:
-    [rec] = e.app.store.log(e.pid, gt=position - 1, lte=position)
+    [rec] = e.app.core.store.log(e.pid, gt=position - 1, lte=position)
     return rec
 
 
 def assert_broken_at(e: Edited, position: int) -> str:
-    [report] = e.app.verify(e.pid)
+    [report] = e.app.proofs.verify(e.pid)
     assert not report.ok
     assert report.position == position, report.reason
     return report.reason
 
 
 def test_verify_accepts_an_untouched_log(edited: Edited) -> None:
-    [report] = edited.app.verify(edited.pid)
+    [report] = edited.app.proofs.verify(edited.pid)
     assert (report.ok, report.checked, report.position) == (True, edited.head, None)
 
 
@@ -169,46 +169,46 @@ def test_verify_names_the_position_of_a_truncated_newest_event(edited: Edited) -
 def test_a_corrupt_item_snapshot_is_detected_and_the_item_replays(edited: Edited) -> None:
     """cat1.jpg reached version 7: an item snapshot was taken at version 4 (every 4)."""
     app, item = edited.app, edited.item
-    expected = app.get_item(item).to_state()
-    state_now = app.state_of(edited.pid, "current")
-    with app.recorder.engine.connect() as conn:  # type: ignore[attr-defined]
+    expected = app.items.get(item).to_state()
+    state_now = app.versions.state_of(edited.pid, "current")
+    with app.core.recorder.engine.connect() as conn:  # type: ignore[attr-defined]
         count = conn.execute(sa.text("SELECT COUNT(*) FROM annoledger_snapshots")).scalar()
     assert count == 1
     execute(app, "UPDATE annoledger_snapshots SET state = :s", s=b"\x00corrupt")
-    assert app.store.stream_snapshots([(item, 4)]) == []  # the checksum refuses it
-    assert app.snapshots is not None
-    assert app.snapshots.recorder.select_events(item) == []
-    assert app.get_item(item).to_state() == expected
-    assert app.state_of(edited.pid, "current") == state_now
+    assert app.core.store.stream_snapshots([(item, 4)]) == []  # the checksum refuses it
+    assert app.core.snapshots is not None
+    assert app.core.snapshots.recorder.select_events(item) == []
+    assert app.items.get(item).to_state() == expected
+    assert app.versions.state_of(edited.pid, "current") == state_now
 
 
 def test_a_corrupt_project_snapshot_chunk_falls_back_to_an_older_one_then_replay(
     edited: Edited,
 ) -> None:
     app, pid = edited.app, edited.pid
-    snapshots = app.project_snapshots
+    snapshots = app.core.project_snapshots
     assert snapshots is not None
     assert snapshots.write(pid) == 14  # at version 1's position
-    expected_v1 = app.state_of(pid, 1)
-    app.remove_item(app.resolve_item(pid, "ds/dog1.jpg"), Context("bob"))
+    expected_v1 = app.versions.state_of(pid, 1)
+    app.items.remove(app.projects.resolve_item(pid, "ds/dog1.jpg"), Context("bob"))
     assert snapshots.write(pid) == 15
-    expected_now = app.state_of(pid, "current")
-    expected_diff = app.diff(pid, 1, "current")
+    expected_now = app.versions.state_of(pid, "current")
+    expected_diff = app.versions.diff(pid, 1, "current")
     assert expected_diff.items_removed == ["ds/dog1.jpg"]
-    record = app.store.latest_snapshot(pid, lte=15)
+    record = app.core.store.latest_snapshot(pid, lte=15)
     assert record is not None and record.position == 15
-    manifest = unpack(record.manifest, app.store.get_chunk(record.manifest))
+    manifest = unpack(record.manifest, app.core.store.get_chunk(record.manifest))
     assert isinstance(manifest, dict) and len(manifest["chunks"]) == 1
     execute(app, "UPDATE annoledger_chunks SET data = :d WHERE key = :k",
             d=b"\x00not the chunk", k=manifest["chunks"][0])
-    assert app.state_of(pid, "current") == expected_now  # snapshot 14 + the tail
+    assert app.versions.state_of(pid, "current") == expected_now  # snapshot 14 + the tail
     assert snapshots.latest_position(pid) == 14  # the damaged one is dropped
-    assert app.diff(pid, 1, "current") == expected_diff
-    assert app.state_of(pid, 1) == expected_v1
-    older = app.store.latest_snapshot(pid, lte=14)
+    assert app.versions.diff(pid, 1, "current") == expected_diff
+    assert app.versions.state_of(pid, 1) == expected_v1
+    older = app.core.store.latest_snapshot(pid, lte=14)
     assert older is not None
-    [key] = unpack(older.manifest, app.store.get_chunk(older.manifest))["chunks"]  # type: ignore[index]
+    [key] = unpack(older.manifest, app.core.store.get_chunk(older.manifest))["chunks"]  # type: ignore[index]
     execute(app, "UPDATE annoledger_chunks SET data = :d WHERE key = :k", d=b"", k=key)
-    assert app.state_of(pid, 1) == expected_v1  # no snapshot left: a full replay
-    assert app.diff(pid, 1, "current") == expected_diff
+    assert app.versions.state_of(pid, 1) == expected_v1  # no snapshot left: a full replay
+    assert app.versions.diff(pid, 1, "current") == expected_diff
     assert snapshots.latest_position(pid) == 0

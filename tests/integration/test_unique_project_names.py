@@ -23,24 +23,24 @@ from uuid import UUID
 import pytest
 import sqlalchemy as sa
 
-from application.app import AnnoLedger
-from application.bootstrap import build_app
+from application.ledger import Ledger
 from application.settings import Settings
 from domain.errors import DuplicateNameError
 from domain.state import MetaState
 from domain.values import Context, Dataset, MediaLink
 from infrastructure.persistence.factory import dispose_engines
+from interfaces.composition import build_ledger
 from tests.conftest import DEMO, FIXTURES
 
 WORKERS = 6
 
 
-def ledger(db_url: str) -> AnnoLedger:
-    return build_app(Settings(db_url=db_url, snapshot_every=50, item_snapshot_every=4))
+def ledger(db_url: str) -> Ledger:
+    return build_ledger(Settings(db_url=db_url, snapshot_every=50, item_snapshot_every=4))
 
 
-def names(app: AnnoLedger) -> list[str]:
-    return [v.name for v in app.projects()]
+def names(app: Ledger) -> list[str]:
+    return [v.name for v in app.projects.all()]
 
 
 def race(count: int, work: Callable[[int], Any]) -> list[Any]:
@@ -59,7 +59,7 @@ def race(count: int, work: Callable[[int], Any]) -> list[Any]:
 
 
 @pytest.fixture
-def no_precheck(app: AnnoLedger, monkeypatch: pytest.MonkeyPatch) -> AnnoLedger:
+def no_precheck(app: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
     """The application with its read-then-write name check turned off, as when another
     writer commits between that check and the write: only the database is left."""
     monkeypatch.setattr(app, "check_name_free", lambda *_args, **_kw: None)
@@ -67,45 +67,45 @@ def no_precheck(app: AnnoLedger, monkeypatch: pytest.MonkeyPatch) -> AnnoLedger:
 
 
 def test_the_database_refuses_a_second_project_of_a_name(
-    no_precheck: AnnoLedger, ctx: Context
+    no_precheck: Ledger, ctx: Context
 ) -> None:
-    first = no_precheck.create_project("Z", ctx)
+    first = no_precheck.projects.create("Z", ctx)
     with pytest.raises(DuplicateNameError, match="a project named 'Z' exists"):
-        no_precheck.create_project("Z", ctx)
+        no_precheck.projects.create("Z", ctx)
     assert names(no_precheck) == ["Z"]
-    assert no_precheck.resolve_project("Z") == first
+    assert no_precheck.projects.resolve("Z") == first
 
 
 def test_the_database_refuses_a_rename_to_a_taken_name_and_frees_the_old_one(
-    no_precheck: AnnoLedger, ctx: Context
+    no_precheck: Ledger, ctx: Context
 ) -> None:
-    no_precheck.create_project("cats", ctx)
-    dogs = no_precheck.create_project("dogs", ctx)
+    no_precheck.projects.create("cats", ctx)
+    dogs = no_precheck.projects.create("dogs", ctx)
     with pytest.raises(DuplicateNameError, match="'cats'"):
-        no_precheck.rename_project(dogs, "cats", ctx)
+        no_precheck.projects.rename(dogs, "cats", ctx)
     assert sorted(names(no_precheck)) == ["cats", "dogs"]
-    no_precheck.rename_project(dogs, "hounds", ctx)
-    again = no_precheck.create_project("dogs", ctx)  # the old name is free again
+    no_precheck.projects.rename(dogs, "hounds", ctx)
+    again = no_precheck.projects.create("dogs", ctx)  # the old name is free again
     assert sorted(names(no_precheck)) == ["cats", "dogs", "hounds"]
-    assert no_precheck.resolve_project("dogs") == again
+    assert no_precheck.projects.resolve("dogs") == again
 
 
 def test_the_database_refuses_an_import_and_a_restore_of_a_taken_name(
-    no_precheck: AnnoLedger, ctx: Context
+    no_precheck: Ledger, ctx: Context
 ) -> None:
-    pid = no_precheck.import_files("supervisely", DEMO, ctx, name="cats").project
-    no_precheck.create_version(pid, ctx, "v1")
+    pid = no_precheck.imports.from_files("supervisely", DEMO, ctx, name="cats").project
+    no_precheck.versions.create(pid, ctx, "v1")
     events_before = no_precheck.store.max_notification_id()
     with pytest.raises(DuplicateNameError, match="'cats'"):
-        no_precheck.import_files("supervisely", DEMO, ctx, name="cats")
+        no_precheck.imports.from_files("supervisely", DEMO, ctx, name="cats")
     with pytest.raises(DuplicateNameError, match="'cats'"):
         no_precheck.restore(pid, 1, ctx, name="cats")
     assert names(no_precheck) == ["cats"]
     assert no_precheck.store.max_notification_id() == events_before  # nothing written
 
 
-def test_parallel_creates_in_threads_make_one_project(app: AnnoLedger, ctx: Context) -> None:
-    results = race(8, lambda _: app.create_project("Z", ctx))
+def test_parallel_creates_in_threads_make_one_project(app: Ledger, ctx: Context) -> None:
+    results = race(8, lambda _: app.projects.create("Z", ctx))
     made = [r for r in results if isinstance(r, UUID)]
     refused = [r for r in results if isinstance(r, DuplicateNameError)]
     assert len(made) == 1 and len(refused) == 7, results
@@ -113,22 +113,22 @@ def test_parallel_creates_in_threads_make_one_project(app: AnnoLedger, ctx: Cont
     assert names(app) == ["Z"]
 
 
-def test_parallel_restores_with_one_name_make_one_project(app: AnnoLedger, ctx: Context) -> None:
-    pid = app.import_files("supervisely", DEMO, ctx, name="cats").project
-    app.create_version(pid, ctx, "v1")
-    results = race(4, lambda _: app.restore(pid, 1, ctx, name="cats v1"))
+def test_parallel_restores_with_one_name_make_one_project(app: Ledger, ctx: Context) -> None:
+    pid = app.imports.from_files("supervisely", DEMO, ctx, name="cats").project
+    app.versions.create(pid, ctx, "v1")
+    results = race(4, lambda _: app.versions.restore(pid, 1, ctx, name="cats v1"))
     assert sum(isinstance(r, UUID) for r in results) == 1, results
     assert sum(isinstance(r, DuplicateNameError) for r in results) == 3, results
     assert sorted(names(app)) == ["cats", "cats v1"]
-    restored = app.resolve_project("cats v1")
-    assert app.project_view(restored).items == app.project_view(pid).items
+    restored = app.projects.resolve("cats v1")
+    assert app.projects.view(restored).items == app.projects.view(pid).items
 
 
 def _create_in_a_process(db_url: str, name: str, start: Any, results: Any) -> None:
     try:
         app = ledger(db_url)
         start.wait(timeout=60)
-        app.create_project(name, Context("worker"))
+        app.projects.create(name, Context("worker"))
         results.put("made")
     except DuplicateNameError as exc:
         results.put(f"refused: {exc}")
@@ -138,7 +138,7 @@ def _create_in_a_process(db_url: str, name: str, start: Any, results: Any) -> No
         dispose_engines()
 
 
-def test_parallel_creates_in_processes_make_one_project(app: AnnoLedger, db_url: str) -> None:
+def test_parallel_creates_in_processes_make_one_project(app: Ledger, db_url: str) -> None:
     spawn = multiprocessing.get_context("spawn")
     start, results = spawn.Barrier(WORKERS), spawn.Queue()
     processes = [spawn.Process(target=_create_in_a_process,
@@ -155,7 +155,7 @@ def test_parallel_creates_in_processes_make_one_project(app: AnnoLedger, db_url:
 
 
 def test_parallel_cli_imports_with_one_name_make_one_project(
-    app: AnnoLedger, db_url: str
+    app: Ledger, db_url: str
 ) -> None:
     cli = [sys.executable, "-c", "from interfaces.cli.main import main; main()",
            "--db", db_url, "--actor", "carol", "import", "supervisely", str(DEMO),
@@ -185,9 +185,9 @@ def test_a_database_written_before_the_index_gets_it(tmp_path: Path, ctx: Contex
         assert sorted(names(app)) == ["cats", "cats v1"]
         app.check_name_free = lambda *_args, **_kw: None  # type: ignore[method-assign]
         with pytest.raises(DuplicateNameError, match="'cats'"):
-            app.create_project("cats", ctx)
-        cats = app.resolve_project("cats")
-        app.rename_project(cats, "felines", ctx)
+            app.projects.create("cats", ctx)
+        cats = app.projects.resolve("cats")
+        app.projects.rename(cats, "felines", ctx)
         assert sorted(names(app)) == ["cats v1", "felines"]
     finally:
         dispose_engines()
@@ -213,10 +213,10 @@ def _sql(db_url: str, statement: str) -> None:
 
 
 def test_a_database_with_shared_names_keeps_working_and_says_which(
-    app: AnnoLedger, db_url: str, ctx: Context, caplog: pytest.LogCaptureFixture
+    app: Ledger, db_url: str, ctx: Context, caplog: pytest.LogCaptureFixture
 ) -> None:
-    app.create_project("cats", ctx)
-    dogs = app.create_project("dogs", ctx)
+    app.projects.create("cats", ctx)
+    dogs = app.projects.create("dogs", ctx)
     dispose_engines()
     # As a database written before the index, in which a race let two projects share a name.
     _sql(db_url, "DROP INDEX annoledger_project_name")
@@ -227,10 +227,10 @@ def test_a_database_with_shared_names_keeps_working_and_says_which(
     assert "annoledger_project_name" not in _index_names(db_url)
     assert names(older) == ["cats", "cats"]
     media = MediaLink("https://example.com/a.jpg", "a" * 64, 1, 4, 4)
-    birds = older.create_project("birds", ctx, MetaState("birds", datasets={1: Dataset(1, "ds")}))
-    older.upload_item(birds, 1, "a.jpg", media, ctx)
-    assert older.project_view(birds).items == 1
-    older.rename_project(dogs, "dogs", ctx)
+    birds = older.projects.create("birds", ctx, MetaState("birds", datasets={1: Dataset(1, "ds")}))
+    older.items.upload_item(birds, 1, "a.jpg", media, ctx)
+    assert older.projects.view(birds).items == 1
+    older.projects.rename(dogs, "dogs", ctx)
     dispose_engines()
     caplog.clear()
     with caplog.at_level(logging.WARNING):
@@ -239,4 +239,4 @@ def test_a_database_with_shared_names_keeps_working_and_says_which(
     assert "annoledger_project_name" in _index_names(db_url)
     with pytest.raises(DuplicateNameError, match="'dogs'"):
         fixed.check_name_free = lambda *_args, **_kw: None  # type: ignore[method-assign]
-        fixed.create_project("dogs", ctx)
+        fixed.projects.create("dogs", ctx)

@@ -8,7 +8,7 @@ from uuid import UUID
 
 import pytest
 
-from application.app import AnnoLedger
+from application.ledger import Ledger
 from domain.digest import state_digest
 from domain.errors import NoChangesError, NotFoundError
 from domain.values import Context, Version
@@ -33,22 +33,22 @@ def _edit(copy: Path) -> None:
 
 
 def test_the_versions_story_reports_exactly_the_edits(
-    app: AnnoLedger, ctx: Context, tmp_path: Path
+    app: Ledger, ctx: Context, tmp_path: Path
 ) -> None:
-    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
-    v1 = app.create_version(pid, ctx, "imported")
+    pid = app.imports.from_files("supervisely", DEMO, ctx, name="demo").project
+    v1 = app.versions.create(pid, ctx, "imported")
     with pytest.raises(NoChangesError, match="version 1"):
-        app.create_version(pid, ctx)
+        app.versions.create(pid, ctx)
 
     copy = editable_demo(tmp_path)
     _edit(copy)
-    synced = app.import_files("supervisely", copy, ctx, into=pid)
+    synced = app.imports.from_files("supervisely", copy, ctx, into=pid)
     assert synced.events == 3  # a geometry change, a removal, an addition: nothing else
-    v2 = app.create_version(pid, ctx, "edited")
+    v2 = app.versions.create(pid, ctx, "edited")
     assert (v1.number, v2.number) == (1, 2)
     assert v2.position > v1.position and v2.digest != v1.digest
 
-    diff = app.diff(pid, 1, 2).as_json(per_item=True)
+    diff = app.versions.diff(pid, 1, 2).as_json(per_item=True)
     assert diff["items"] == {"added": [], "removed": [], "modified": ["ds/cat1.jpg", "ds/cat3.jpg"]}
     assert diff["objects"] == {"added": 1, "removed": 1, "modified": 1, "per_item": {
         "ds/cat1.jpg": {"added": diff["objects"]["per_item"]["ds/cat1.jpg"]["added"],
@@ -58,38 +58,38 @@ def test_the_versions_story_reports_exactly_the_edits(
     assert diff["classes"]["cat"] == [2, 3]
     assert diff["classes"]["test_point"] == [2, 1]
 
-    again = app.import_files("supervisely", copy, ctx, into=pid)
+    again = app.imports.from_files("supervisely", copy, ctx, into=pid)
     assert again.events == 0  # syncing the same content records nothing
 
 
-def _versioned_then_edited(app: AnnoLedger, ctx: Context, tmp_path: Path) -> tuple[UUID, Version]:
+def _versioned_then_edited(app: Ledger, ctx: Context, tmp_path: Path) -> tuple[UUID, Version]:
     """The real export as version 1, then the edited copy synced in (not yet versioned)."""
-    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
-    v1 = app.create_version(pid, ctx)
+    pid = app.imports.from_files("supervisely", DEMO, ctx, name="demo").project
+    v1 = app.versions.create(pid, ctx)
     copy = editable_demo(tmp_path)
     _edit(copy)
-    app.import_files("supervisely", copy, ctx, into=pid)
+    app.imports.from_files("supervisely", copy, ctx, into=pid)
     return pid, v1
 
 
 def test_restore_creates_a_new_project_equal_to_the_version(
-    app: AnnoLedger, ctx: Context, tmp_path: Path
+    app: Ledger, ctx: Context, tmp_path: Path
 ) -> None:
     pid, v1 = _versioned_then_edited(app, ctx, tmp_path)
-    app.create_version(pid, ctx)
+    app.versions.create(pid, ctx)
 
-    restored = app.restore(pid, 1, ctx)
-    view = app.project_view(restored)
+    restored = app.versions.restore(pid, 1, ctx)
+    view = app.projects.view(restored)
     assert view.name == "demo, from ver. 1"
-    assert view.digest == v1.digest == state_digest(app.state_of(restored, "current"))
-    created = app.log_entries(restored, limit=1, newest=False)[0]
+    assert view.digest == v1.digest == state_digest(app.versions.state_of(restored, "current"))
+    created = app.history.log_entries(restored, limit=1, newest=False)[0]
     assert created.type == "Project.Created"
-    provenance = app.get_project(restored).provenance
+    provenance = app.projects.get(restored).provenance
     assert provenance is not None
     assert (provenance.project_id, provenance.version, provenance.digest) == (pid, 1, v1.digest)
-    assert app.project_view(restored).position == 1 + 6  # state, not history: one event per item
+    assert app.projects.view(restored).position == 1 + 6  # state, not history: one event per item
 
-    app.export_files("supervisely", restored, tmp_path / "out")
+    app.exports.to_files("supervisely", restored, tmp_path / "out")
     for ann in (DEMO / "ds" / "ann").glob("*.json"):
         original = json.loads(ann.read_text())
         exported = json.loads((tmp_path / "out" / "ds" / "ann" / ann.name).read_text())
@@ -98,50 +98,50 @@ def test_restore_creates_a_new_project_equal_to_the_version(
                                                              exported["objects"]]
 
 
-def test_a_restored_project_is_fully_editable(app: AnnoLedger, ctx: Context) -> None:
-    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
-    app.create_version(pid, ctx)
-    restored = app.restore(pid, 1, ctx, name="copy")
-    item = app.resolve_item(restored, "ds/cat1.jpg")
-    obj = next(iter(app.get_item(item).objects))
-    app.remove_object(item, obj, ctx)
-    assert app.project_view(restored).objects == 8
-    assert app.project_view(pid).objects == 9
+def test_a_restored_project_is_fully_editable(app: Ledger, ctx: Context) -> None:
+    pid = app.imports.from_files("supervisely", DEMO, ctx, name="demo").project
+    app.versions.create(pid, ctx)
+    restored = app.versions.restore(pid, 1, ctx, name="copy")
+    item = app.projects.resolve_item(restored, "ds/cat1.jpg")
+    obj = next(iter(app.items.get(item).objects))
+    app.items.remove_object(item, obj, ctx)
+    assert app.projects.view(restored).objects == 8
+    assert app.projects.view(pid).objects == 9
 
 
-def test_restore_with_datasets_keeps_only_those(app: AnnoLedger, ctx: Context) -> None:
-    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
-    ds = app.create_dataset(pid, "other", ctx)
-    media = app.state_of(pid, "current").items[(1, "cat1.jpg")].media
-    app.upload_item(pid, ds.id, "x.jpg", media, ctx)
-    app.create_version(pid, ctx)
-    only = app.restore(pid, 1, ctx, name="only other", datasets=["other"])
-    assert app.project_view(only).items == 1
+def test_restore_with_datasets_keeps_only_those(app: Ledger, ctx: Context) -> None:
+    pid = app.imports.from_files("supervisely", DEMO, ctx, name="demo").project
+    ds = app.projects.create_dataset(pid, "other", ctx)
+    media = app.versions.state_of(pid, "current").items[(1, "cat1.jpg")].media
+    app.items.upload_item(pid, ds.id, "x.jpg", media, ctx)
+    app.versions.create(pid, ctx)
+    only = app.versions.restore(pid, 1, ctx, name="only other", datasets=["other"])
+    assert app.projects.view(only).items == 1
     with pytest.raises(Exception, match="no dataset named nope"):
-        app.restore(pid, 1, ctx, name="x", datasets=["nope"])
+        app.versions.restore(pid, 1, ctx, name="x", datasets=["nope"])
 
 
 def test_revert_brings_back_the_exact_digest_and_keeps_history(
-    app: AnnoLedger, ctx: Context, tmp_path: Path
+    app: Ledger, ctx: Context, tmp_path: Path
 ) -> None:
     pid, v1 = _versioned_then_edited(app, ctx, tmp_path)
-    item = app.resolve_item(pid, "ds/dog3.jpg")
-    app.remove_item(item, ctx)
-    app.add_class(pid, app.get_project(pid).classes[2707428].__class__(0, "bird", "point"), ctx)
-    before = app.project_view(pid).position
+    item = app.projects.resolve_item(pid, "ds/dog3.jpg")
+    app.items.remove(item, ctx)
+    app.projects.add_class(pid, app.projects.get(pid).classes[2707428].__class__(0, "bird", "point"), ctx)
+    before = app.projects.view(pid).position
 
-    app.revert(pid, 1, ctx)
-    view = app.project_view(pid)
+    app.versions.revert(pid, 1, ctx)
+    view = app.projects.view(pid)
     assert view.digest == v1.digest
     assert view.position > before
-    assert app.log_entries(pid, limit=1)[0].type == "Project.Reverted"
-    assert app.get_item(item).name == "dog3.jpg"  # revived, same id
-    assert app.verify(pid)[0].ok
+    assert app.history.log_entries(pid, limit=1)[0].type == "Project.Reverted"
+    assert app.items.get(item).name == "dog3.jpg"  # revived, same id
+    assert app.proofs.verify(pid)[0].ok
     with pytest.raises(NoChangesError):
-        app.create_version(pid, ctx)
+        app.versions.create(pid, ctx)
 
 
-def test_an_unknown_version_is_named(app: AnnoLedger, ctx: Context) -> None:
-    pid = app.import_files("supervisely", DEMO, ctx, name="demo").project
+def test_an_unknown_version_is_named(app: Ledger, ctx: Context) -> None:
+    pid = app.imports.from_files("supervisely", DEMO, ctx, name="demo").project
     with pytest.raises(NotFoundError, match="version not found: 3"):
-        app.restore(pid, 3, ctx)
+        app.versions.restore(pid, 3, ctx)

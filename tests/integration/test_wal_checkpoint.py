@@ -79,7 +79,7 @@ def test_a_server_that_stops_leaves_no_wal(db: Path, tmp_path: Path) -> None:
     server = create_app(settings)
     with TestClient(server):
         ledger = server.state.ledger
-        ledger.import_files("supervisely", DEMO, Context("alice"), name="demo")
+        ledger.imports.from_files("supervisely", DEMO, Context("alice"), name="demo")
         assert wal_bytes(db) > 0  # written, not yet folded back
     assert wal_bytes(db) == 0
     assert event_count(db) > 6

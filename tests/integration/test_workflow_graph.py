@@ -8,9 +8,8 @@ import networkx as nx
 import pytest
 import sqlalchemy as sa
 
-from application.app import AnnoLedger
+from application.ledger import Ledger
 from projections.runner import catch_up
-from projections.workflow import workflow_for
 from projections.workflow_export import export
 from projections.workflow_graph import WorkflowView
 from projections.workflow_render import render_svg
@@ -29,9 +28,9 @@ def _same(a: nx.MultiDiGraph, b: nx.MultiDiGraph) -> None:
     assert sorted(a.edges(keys=True, data=True)) == sorted(b.edges(keys=True, data=True))
 
 
-def test_the_story_gives_the_expected_graph(app: AnnoLedger) -> None:
+def test_the_story_gives_the_expected_graph(app: Ledger) -> None:
     story = tell(app)
-    g = workflow_for(app).graph()
+    g = app.workflow.graph()
     roles = session_roles(dict(g.nodes(data=True)))
     assert _edges(g) == expected_edges(story, roles)
     assert len(g) == 6 + 1 + 1 + 2 + 2 + 1 + 1  # sessions, folder, project, versions, ...
@@ -44,14 +43,14 @@ def test_the_story_gives_the_expected_graph(app: AnnoLedger) -> None:
     assert g.nodes[f"project:{story.project}"]["name"] == "cats"
 
 
-def test_restart_resumes_and_equals_a_rebuild_from_scratch(app: AnnoLedger) -> None:
+def test_restart_resumes_and_equals_a_rebuild_from_scratch(app: Ledger) -> None:
     tell(app)
-    storage = workflow_for(app).view.storage
+    storage = app.workflow.view.storage
     first = WorkflowView(storage)
-    notes = app.recorder.select_notifications(start=0, limit=10_000)  # type: ignore[attr-defined]
+    notes = app.core.recorder.select_notifications(start=0, limit=10_000)  # type: ignore[attr-defined]
     half = notes[: len(notes) // 2]
-    first.apply([(n, app.mapper.to_domain_event(n)) for n in half])
-    first.apply([(n, app.mapper.to_domain_event(n)) for n in half[:5]])  # a replayed batch
+    first.apply([(n, app.core.mapper.to_domain_event(n)) for n in half])
+    first.apply([(n, app.core.mapper.to_domain_event(n)) for n in half[:5]])  # a replayed batch
     assert first.position() == half[-1].id
 
     restarted = WorkflowView(storage)  # a new process: nothing in memory
@@ -69,17 +68,17 @@ def test_restart_resumes_and_equals_a_rebuild_from_scratch(app: AnnoLedger) -> N
     assert _row_counts(restarted) == rows
 
 
-def test_an_incrementally_kept_graph_equals_one_read_back(app: AnnoLedger) -> None:
-    workflow = workflow_for(app)
+def test_an_incrementally_kept_graph_equals_one_read_back(app: Ledger) -> None:
+    workflow = app.workflow
     workflow.graph()  # cached, then kept up to date batch by batch
     tell(app)
     kept = workflow.graph()
     _same(kept, WorkflowView(workflow.view.storage).graph())
 
 
-def test_as_of_shows_the_graph_as_it_stood(app: AnnoLedger) -> None:
+def test_as_of_shows_the_graph_as_it_stood(app: Ledger) -> None:
     story = tell(app)
-    wf = workflow_for(app)
+    wf = app.workflow
     before = wf.graph(story.times["before training"])
     assert f"model_weight:{MODEL}" not in before
     assert f"version:{story.project}@2" not in before
@@ -90,9 +89,9 @@ def test_as_of_shows_the_graph_as_it_stood(app: AnnoLedger) -> None:
     _same(wf.graph(story.times["end"]), wf.graph())
 
 
-def test_upstream_and_downstream_respect_the_depth(app: AnnoLedger) -> None:
+def test_upstream_and_downstream_respect_the_depth(app: Ledger) -> None:
     story = tell(app)
-    wf = workflow_for(app)
+    wf = app.workflow
     up = wf.upstream(f"report:{REPORT}", depth=2)
     assert {n.split(":")[0] for n in up} == {"report", "session", "model_weight", "dataset"}
     full = wf.upstream(f"report:{REPORT}")
@@ -102,9 +101,9 @@ def test_upstream_and_downstream_respect_the_depth(app: AnnoLedger) -> None:
     assert f"report:{REPORT}" in wf.downstream("cats@2")
 
 
-def test_which_models_were_trained_on_a_version_holding_an_item(app: AnnoLedger) -> None:
+def test_which_models_were_trained_on_a_version_holding_an_item(app: Ledger) -> None:
     story = tell(app)
-    wf = workflow_for(app)
+    wf = app.workflow
     for item in ("ds/cat1.jpg", "ds/cat1_flipped.jpg", str(story.flipped)):
         found = wf.trained_on("cats", item)
         assert [f["model"]["id"] for f in found] == [f"model_weight:{MODEL}"]
@@ -114,9 +113,9 @@ def test_which_models_were_trained_on_a_version_holding_an_item(app: AnnoLedger)
     assert wf.trained_on("cats", "ds/cat1.jpg", story.times["before training"]) == []
 
 
-def test_provenance_names_the_versions_and_sessions_behind_a_model(app: AnnoLedger) -> None:
+def test_provenance_names_the_versions_and_sessions_behind_a_model(app: Ledger) -> None:
     story = tell(app)
-    found = workflow_for(app).provenance(f"model_weight:{MODEL}")
+    found = app.workflow.provenance(f"model_weight:{MODEL}")
     assert found["trained_on"] == [f"version:{story.project}@2"]
     assert [v["id"] for v in found["versions"]] == [f"version:{story.project}@2",
                                                     f"version:{story.project}@1"]
@@ -125,9 +124,9 @@ def test_provenance_names_the_versions_and_sessions_behind_a_model(app: AnnoLedg
                                         "annoledger import supervisely"} <= set(apps)
 
 
-def test_svg_and_exports_hold_every_node(app: AnnoLedger) -> None:
+def test_svg_and_exports_hold_every_node(app: Ledger) -> None:
     tell(app)
-    g = workflow_for(app).graph()
+    g = app.workflow.graph()
     svg = render_svg(g)
     assert svg.startswith("<svg") and svg.count('class="node session') == 6
     assert svg.count('class="edge') == len(g.edges)
@@ -138,10 +137,10 @@ def test_svg_and_exports_hold_every_node(app: AnnoLedger) -> None:
     assert export(g, "dot").count(" -> ") == len(g.edges)
 
 
-def test_restores_link_the_version_to_the_new_project(app: AnnoLedger) -> None:
+def test_restores_link_the_version_to_the_new_project(app: Ledger) -> None:
     story = tell(app)
-    restored = app.restore(story.project, 1, app.ctx("bob"))
-    g = workflow_for(app).graph()
+    restored = app.versions.restore(story.project, 1, app.core.ctx("bob"))
+    g = app.workflow.graph()
     v1 = f"version:{story.project}@1"
     assert g.has_edge(v1, f"project:{restored}", "restored")
     restore_session = [n for n in g.pred[f"project:{restored}"] if n.startswith("session:")]

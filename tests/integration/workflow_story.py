@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from uuid import UUID
 
-from application.app import AnnoLedger
+from application.ledger import Ledger
 from domain.session import NodeRef
 from domain.values import Context, MediaLink
 from tests.conftest import DEMO
@@ -34,45 +34,45 @@ class Story:
         time.sleep(0.002)
 
 
-def tell(app: AnnoLedger, actor: str = "alice") -> Story:
+def tell(app: Ledger, actor: str = "alice") -> Story:
     ctx = Context(actor)
-    result = app.import_files("supervisely", DEMO, ctx, name="cats")
+    result = app.imports.from_files("supervisely", DEMO, ctx, name="cats")
     story = Story(result.project)
-    app.create_version(story.project, ctx, "first pass")
+    app.versions.create(story.project, ctx, "first pass")
     story.mark("before augmentation")
 
-    aug = app.start_session("flip-augment", "augmentation", ctx,
+    aug = app.sessions.start("flip-augment", "augmentation", ctx,
                             inputs=[NodeRef("project_version", f"{story.project}@1")])
     inner = Context(actor, aug)
-    cat1 = app.resolve_item(story.project, "ds/cat1.jpg")
-    media = app.get_item(cat1).media
-    story.flipped = app.upload_item(story.project, app.get_item(cat1).dataset_id,
+    cat1 = app.projects.resolve_item(story.project, "ds/cat1.jpg")
+    media = app.items.get(cat1).media
+    story.flipped = app.items.upload_item(story.project, app.items.get(cat1).dataset_id,
                                     "cat1_flipped.jpg", MediaLink(
                                         media.uri + "#flip", media.sha256, media.size,
                                         media.width, media.height), inner)
-    story.dropped = app.resolve_item(story.project, "ds/dog3.jpg")
-    app.remove_item(story.dropped, inner)
-    app.add_output(aug, NodeRef("project", str(story.project)))
-    app.finish(aug)
+    story.dropped = app.projects.resolve_item(story.project, "ds/dog3.jpg")
+    app.items.remove(story.dropped, inner)
+    app.sessions.add_output(aug, NodeRef("project", str(story.project)))
+    app.sessions.finish(aug)
 
-    split = app.start_session("train-val-split", "split", ctx, parameters={"val": 0.2},
+    split = app.sessions.start("train-val-split", "split", ctx, parameters={"val": 0.2},
                               inputs=[NodeRef("project", "cats")])
     for name in ("train", "val"):
-        app.add_output(split, NodeRef("dataset", f"cats/{name}", title=name))
-    app.finish(split)
+        app.sessions.add_output(split, NodeRef("dataset", f"cats/{name}", title=name))
+    app.sessions.finish(split)
     story.mark("before training")
 
-    train = app.start_session("train-yolo", "training", ctx, parameters={"epochs": 3},
+    train = app.sessions.start("train-yolo", "training", ctx, parameters={"epochs": 3},
                               inputs=[NodeRef("project", "cats"),
                                       NodeRef("dataset", "cats/train")])
-    app.progress(train, 3, 3, "epoch 3")
-    app.add_output(train, NodeRef("model_weight", MODEL, title="yolo-cats"))
-    app.finish(train)
+    app.sessions.progress(train, 3, 3, "epoch 3")
+    app.sessions.add_output(train, NodeRef("model_weight", MODEL, title="yolo-cats"))
+    app.sessions.finish(train)
 
-    evaluation = app.start_session("evaluate", "evaluation", ctx, inputs=[
+    evaluation = app.sessions.start("evaluate", "evaluation", ctx, inputs=[
         NodeRef("model_weight", MODEL), NodeRef("dataset", "cats/val")])
-    app.add_output(evaluation, NodeRef("report", REPORT, title="mAP report"))
-    app.finish(evaluation)
+    app.sessions.add_output(evaluation, NodeRef("report", REPORT, title="mAP report"))
+    app.sessions.finish(evaluation)
     story.mark("end")
     story.sessions = {"augmentation": aug, "split": split, "training": train,
                       "evaluation": evaluation}

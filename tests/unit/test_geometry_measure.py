@@ -354,7 +354,27 @@ def test_triangle_iou_matches_a_fine_raster_estimate(a: list[float], b: list[flo
 
 
 def _in_triangle(t: list[float], x: float, y: float) -> bool:
+    """Whether ``(x, y)`` lies in the triangle ``t``; a triangle of no area has no inside.
+
+    Every side of a triangle whose corners coincide measures 0 at every point, so testing
+    the sides' signs alone would put the whole plane inside it.
+    """
     corners = [(t[0], t[1]), (t[2], t[3]), (t[4], t[5])]
+    turn = (t[2] - t[0]) * (t[5] - t[1]) - (t[3] - t[1]) * (t[4] - t[0])
+    if turn == 0:
+        return False
     sides = [(bx - ax) * (y - ay) - (by - ay) * (x - ax)
              for (ax, ay), (bx, by) in zip(corners, corners[1:] + corners[:1], strict=True)]
-    return all(v >= 0 for v in sides) or all(v <= 0 for v in sides)
+    return all(v * turn >= 0 for v in sides)
+
+
+def test_a_triangle_shrunk_to_a_point_overlaps_nothing() -> None:
+    """The raster helper once counted every pixel inside such a triangle (0.0525 vs 0.0)."""
+    a, b = [0.0] * 6, [0.0, 0.0, 0.0, 3.0, 14.0, 0.0]
+    ta = polygon((a[0], a[1]), (a[2], a[3]), (a[4], a[5]))
+    tb = polygon((b[0], b[1]), (b[2], b[3]), (b[4], b[5]))
+    assert iou("polygon", ta, "polygon", tb) == 0.0
+    assert iou("polygon", tb, "polygon", ta) == 0.0
+    assert not any(_in_triangle(a, x / 4, y / 4) for x in range(-4, 5) for y in range(-4, 5))
+    assert _in_triangle(b, 1, 1) and _in_triangle([0, 0, 14, 0, 0, 3], 1, 1)  # either winding
+    assert not _in_triangle(b, 10, 2)

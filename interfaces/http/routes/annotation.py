@@ -23,7 +23,7 @@ ANNOTATION: dict[int | str, dict[str, Any]] = {200: {
 
 
 def annotation_response(access: Access, item: UUID) -> JSONResponse:
-    data, version = access.ledger.annotation_of(access.pid, item)
+    data, version = access.ledger.annotations.annotation(access.pid, item)
     return JSONResponse(data, headers={"ETag": etag(version)})
 
 
@@ -36,7 +36,7 @@ def get_annotation(access: ReadProject, item: UUID) -> JSONResponse:
 def put_annotation(access: AnnotateProject, item: UUID, expected: IfMatch,
                    body: AnnotationUpdate) -> JSONResponse:
     """Replace tags, objects and description at once; objects keep the ids given."""
-    access.ledger.put_annotation(access.pid, item, expected,
+    access.ledger.annotations.put(access.pid, item, expected,
                                  body.model_dump(exclude_unset=True), access.ctx)
     return annotation_response(access, item)
 
@@ -45,12 +45,12 @@ def put_annotation(access: AnnotateProject, item: UUID, expected: IfMatch,
 def set_item_tag(access: AnnotateProject, item: UUID, tag_id: int, expected: IfMatch,
                  body: ItemTagSet) -> JSONResponse:
     """Set (or replace) the item's tag of this tag meta."""
-    access.ledger.set_item_tag_at(access.pid, item, expected, tag_id, body.value, access.ctx)
+    access.ledger.annotations.set_tag(access.pid, item, expected, tag_id, body.value, access.ctx)
     return annotation_response(access, item)
 
 
 @router.delete("/tags/{tag_id}", status_code=204)
 def remove_item_tag(access: AnnotateProject, item: UUID, tag_id: int,
                     expected: IfMatch) -> Response:
-    version = access.ledger.remove_item_tag_at(access.pid, item, expected, tag_id, access.ctx)
+    version = access.ledger.annotations.remove_tag(access.pid, item, expected, tag_id, access.ctx)
     return Response(status_code=204, headers={"ETag": etag(version)})

@@ -10,7 +10,8 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from application.audit_commands import AuditFilter, parse_time
+from application.views.audit import AuditFilter
+from domain.times import parse_time
 from interfaces.http.audit_schemas import (
     AuditRowPublic,
     AuditRowsPublic,
@@ -41,7 +42,7 @@ def audit(
     pid = resolve_project(ledger, project, access.principal) if project else None
     where = AuditFilter(actor, pid or scope, item, object, type, session,
                         parse_time(since, "since"), parse_time(until, "until"))
-    page = ledger.audit(where, limit=limit, offset=offset)
+    page = ledger.audit.query(where, limit=limit, offset=offset)
     return AuditRowsPublic(data=[AuditRowPublic(**r.as_json()) for r in page.rows],
                            limit=page.limit, offset=page.offset, next_offset=page.next_offset)
 
@@ -52,14 +53,14 @@ def history(access: ReadProject, item: UUID,
             ) -> list[HistoryEntryPublic]:
     """Every change to the item (or one of its objects), oldest first, with the class,
     geometry and tags before and after."""
-    entries = access.ledger.item_history(access.pid, item, object)
+    entries = access.ledger.history.item(access.pid, item, object)
     return [HistoryEntryPublic(**_renamed(e.as_json())) for e in entries]
 
 
 @router.get("/projects/{project}/items/{item}/blame")
 def blame(access: ReadProject, item: UUID) -> list[BlamePublic]:
     """For each current object: its labeler, who added it, who changed it last and when."""
-    return [BlamePublic(**_renamed(b.as_json())) for b in access.ledger.blame(access.pid, item)]
+    return [BlamePublic(**_renamed(b.as_json())) for b in access.ledger.history.blame(access.pid, item)]
 
 
 def _renamed(data: Any) -> Any:

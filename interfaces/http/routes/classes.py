@@ -19,7 +19,7 @@ def class_public(c: ObjectClass) -> ClassPublic:
 @router.get("")
 def list_classes(access: ReadProject, offset: Offset = 0, limit: Limit = 100,
                  name: NameFilter = None) -> ClassesPublic:
-    classes = sorted(access.ledger.get_project(access.pid).classes.values(), key=lambda c: c.id)
+    classes = sorted(access.ledger.projects.get(access.pid).classes.values(), key=lambda c: c.id)
     found = [c for c in classes if not name or name.casefold() in c.title.casefold()]
     return ClassesPublic(data=[class_public(c) for c in found[offset:offset + limit]],
                          count=len(found))
@@ -28,12 +28,12 @@ def list_classes(access: ReadProject, offset: Offset = 0, limit: Limit = 100,
 @router.post("", status_code=201)
 def add_class(access: ManageProject, body: ClassCreate) -> ClassPublic:
     cls = ObjectClass(0, body.title, body.shape, body.color, body.geometry_config)
-    return class_public(access.ledger.add_class(access.pid, cls, access.ctx))
+    return class_public(access.ledger.projects.add_class(access.pid, cls, access.ctx))
 
 
 @router.get("/{class_id}")
 def get_class(access: ReadProject, class_id: int) -> ClassPublic:
-    return class_public(access.ledger.get_project(access.pid).get_class(class_id))
+    return class_public(access.ledger.projects.get(access.pid).get_class(class_id))
 
 
 @router.patch("/{class_id}")
@@ -41,11 +41,11 @@ def change_class(access: ManageProject, class_id: int, body: ClassUpdate) -> Cla
     """Change title, color, geometry config; the shape only while no object uses it."""
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items()
                if v is not None or k == "geometry_config"}
-    return class_public(access.ledger.change_class(access.pid, class_id, access.ctx, **changes))
+    return class_public(access.ledger.projects.change_class(access.pid, class_id, access.ctx, **changes))
 
 
 @router.delete("/{class_id}", status_code=204)
 def remove_class(access: ManageProject, class_id: int) -> Response:
     """Only a class no object uses can be removed."""
-    access.ledger.remove_class(access.pid, class_id, access.ctx)
+    access.ledger.projects.remove_class(access.pid, class_id, access.ctx)
     return Response(status_code=204)

@@ -22,7 +22,7 @@ def dataset_public(meta: MetaState, ds: Dataset) -> DatasetPublic:
 @router.get("")
 def list_datasets(access: ReadProject, offset: Offset = 0, limit: Limit = 100,
                   name: NameFilter = None) -> DatasetsPublic:
-    meta = access.ledger.get_project(access.pid).meta
+    meta = access.ledger.projects.get(access.pid).meta
     found = [d for d in sorted(meta.datasets.values(), key=lambda d: meta.dataset_path(d.id))
              if not name or name.casefold() in d.name.casefold()]
     return DatasetsPublic(data=[dataset_public(meta, d) for d in found[offset:offset + limit]],
@@ -31,13 +31,13 @@ def list_datasets(access: ReadProject, offset: Offset = 0, limit: Limit = 100,
 
 @router.post("", status_code=201)
 def create_dataset(access: ManageProject, body: DatasetCreate) -> DatasetPublic:
-    ds = access.ledger.create_dataset(access.pid, body.name, access.ctx, body.parent_id)
-    return dataset_public(access.ledger.get_project(access.pid).meta, ds)
+    ds = access.ledger.projects.create_dataset(access.pid, body.name, access.ctx, body.parent_id)
+    return dataset_public(access.ledger.projects.get(access.pid).meta, ds)
 
 
 @router.get("/{dataset_id}")
 def get_dataset(access: ReadProject, dataset_id: int) -> DatasetPublic:
-    project = access.ledger.get_project(access.pid)
+    project = access.ledger.projects.get(access.pid)
     return dataset_public(project.meta, project.get_dataset(dataset_id))
 
 
@@ -49,12 +49,12 @@ def change_dataset(access: ManageProject, dataset_id: int, body: DatasetUpdate) 
         changes["name"] = body.name
     if "parent_id" in body.model_fields_set:
         changes["parent_id"] = body.parent_id
-    access.ledger.change_dataset(access.pid, dataset_id, access.ctx, **changes)
+    access.ledger.projects.change_dataset(access.pid, dataset_id, access.ctx, **changes)
     return get_dataset(access, dataset_id)
 
 
 @router.delete("/{dataset_id}", status_code=204)
 def remove_dataset(access: ManageProject, dataset_id: int) -> Response:
     """Only an empty dataset (no items, no child datasets) can be removed."""
-    access.ledger.remove_dataset(access.pid, dataset_id, access.ctx)
+    access.ledger.projects.remove_dataset(access.pid, dataset_id, access.ctx)
     return Response(status_code=204)

@@ -13,7 +13,6 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, File, Form, UploadFile
 from fastapi.concurrency import run_in_threadpool
 
-from application.authorization import may_link_stored
 from interfaces.http.deps import ManageProject, Manager
 from interfaces.http.files import import_upload
 from interfaces.http.schemas import ImportPublic
@@ -31,7 +30,7 @@ async def import_project(access: Manager, file: Upload, format: Format = "superv
     """A new project from files; its name defaults to the uploaded file's name."""
     r = await run_in_threadpool(import_upload, access.ledger, format, file.file,
                                 file.filename or "", access.ctx, name=name,
-                                may_link_stored=may_link_stored(access.ledger, access.principal))
+                                may_link_stored=access.ledger.media.may_link_stored(access.principal))
     return ImportPublic(project=r.project, items=r.items, objects=r.objects, events=r.events)
 
 
@@ -41,5 +40,5 @@ async def sync_project(access: ManageProject, file: Upload,
     """Bring the project to the uploaded content, recording only the differences."""
     r = await run_in_threadpool(import_upload, access.ledger, format, file.file,
                                 file.filename or "", access.ctx, into=access.pid,
-                                may_link_stored=may_link_stored(access.ledger, access.principal))
+                                may_link_stored=access.ledger.media.may_link_stored(access.principal))
     return ImportPublic(project=r.project, items=r.items, objects=r.objects, events=r.events)

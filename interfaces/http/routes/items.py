@@ -12,7 +12,6 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError as PydanticError
 from starlette.datastructures import UploadFile
 
-from application.authorization import check_store_link
 from domain.supervisely_json import tags_json
 from domain.values import MediaLink
 from interfaces.http.deps import (
@@ -57,8 +56,8 @@ class FileFields(RequestBody):
 
 
 def item_public(access: Access, item_id: UUID, response: Response) -> ItemPublic:
-    item = access.ledger.item_in(access.pid, item_id)
-    meta = access.ledger.get_project(access.pid).meta
+    item = access.ledger.annotations.item(access.pid, item_id)
+    meta = access.ledger.projects.get(access.pid).meta
     m = item.media
     response.headers["ETag"] = etag(item.version)
     return ItemPublic(
@@ -76,7 +75,7 @@ def list_items(access: ReadProject, offset: Offset = 0, limit: Limit = 100,
                dataset_id: Annotated[int | None, Query(ge=0, lt=2**31,
                                                        description="Only this dataset")] = None,
                ) -> ItemsPublic:
-    page, count = access.ledger.items_page(access.pid, dataset_id=dataset_id, name=name,
+    page, count = access.ledger.annotations.page(access.pid, dataset_id=dataset_id, name=name,
                                            offset=offset, limit=limit)
     return ItemsPublic(count=count, data=[
         ItemSummary(id=e.item_id, dataset_id=e.dataset_id, name=e.name, version=e.version,
@@ -101,16 +100,16 @@ async def upload_item(access: AnnotateProject, request: Request,
                               slug="validation")
             fields = FileFields.model_validate({"dataset_id": form.get("dataset_id"),
                                                 "name": form.get("name") or upload.filename})
-            item_id = await run_in_threadpool(ledger.upload_file, access.pid, fields.dataset_id,
+            item_id = await run_in_threadpool(ledger.annotations.upload_file, access.pid, fields.dataset_id,
                                               fields.name, upload.file, access.ctx)
         elif kind in ("application/json", ""):
             body = ItemCreate.model_validate_json(await request.body())
             media = body.media
             link = MediaLink(media.uri, media.sha256, media.size, media.width, media.height)
-            ledger.check_media_link(link, "media")
-            check_store_link(ledger, link, "media", access.principal)
+            ledger.media.check_link(link, "media")
+            ledger.media.check_store_link(link, "media", access.principal)
             ann = body.annotation.model_dump(exclude_unset=True) if body.annotation else None
-            item_id = await run_in_threadpool(ledger.upload_item_json, access.pid,
+            item_id = await run_in_threadpool(ledger.annotations.upload, access.pid,
                                               body.dataset_id, body.name, link, ann, access.ctx)
         else:
             raise Problem(415, f"send application/json or multipart/form-data, not '{kind}'",
@@ -131,12 +130,12 @@ def get_item(access: ReadProject, item: UUID, response: Response) -> ItemPublic:
 def move_item(access: ManageProject, item: UUID, expected: IfMatch, body: ItemUpdate,
               response: Response) -> ItemPublic:
     """Move to another dataset and/or rename."""
-    access.ledger.move_item_at(access.pid, item, expected, body.dataset_id, body.name,
+    access.ledger.annotations.move(access.pid, item, expected, body.dataset_id, body.name,
                                access.ctx)
     return item_public(access, item, response)
 
 
 @router.delete("/{item}", status_code=204)
 def remove_item(access: ManageProject, item: UUID, expected: IfMatch) -> Response:
-    version = access.ledger.remove_item_at(access.pid, item, expected, access.ctx)
+    version = access.ledger.annotations.remove(access.pid, item, expected, access.ctx)
     return Response(status_code=204, headers={"ETag": etag(version)})

@@ -22,12 +22,11 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from application.lineage import ingest
+from application.sessions.openlineage import ingest
 from interfaces.http.deps import Reader, Uploader
 from interfaces.http.errors import Problem
 from interfaces.http.json_depth import check_depth
 from interfaces.http.workflow_schemas import LineageAccepted
-from projections.workflow import workflow_for
 from projections.workflow_lineage import marquez_lineage
 
 router = APIRouter(prefix="/lineage", tags=["lineage"])
@@ -47,7 +46,7 @@ async def post_lineage(access: Uploader, request: Request) -> list[LineageAccept
     events = data if isinstance(data, list) else [data]
 
     def run() -> list[LineageAccepted]:
-        done = [ingest(access.ledger, e, access.principal.actor, access.principal) for e in events]
+        done = [ingest(access.ledger.sessions, e, access.principal.actor, access.principal) for e in events]
         return [LineageAccepted(kind=d.kind, id=d.id, applied=d.applied) for d in done]
 
     return await run_in_threadpool(run)
@@ -60,7 +59,7 @@ def get_lineage(
     depth: Annotated[int, Query(ge=0, le=100)] = 20,
     as_of: Annotated[str | None, Query(alias="asOf", max_length=64)] = None,
 ) -> dict[str, Any]:
-    g = workflow_for(access.ledger).graph(as_of, access.principal.project_id)
+    g = access.ledger.workflow.graph(as_of, access.principal.project_id)
     return marquez_lineage(g, node_id, depth)
 
 

@@ -14,7 +14,6 @@ from fastapi import APIRouter, File, Path, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 
-from application.authorization import item_media_file, media_file_for
 from interfaces.http.deps import Reader, ReadProject, Uploader
 from interfaces.http.item_schemas import MediaPublic
 
@@ -27,7 +26,7 @@ IMAGE: dict[int | str, dict[str, Any]] = {
 @router.post("/media", status_code=201)
 async def upload_media(access: Uploader, file: Annotated[UploadFile, File()]) -> MediaPublic:
     """Store an image (once per content); its link can then be used by item uploads."""
-    m = await run_in_threadpool(access.ledger.store_media, file.file,
+    m = await run_in_threadpool(access.ledger.media.store, file.file,
                                 access.principal.token_id, access.ctx)
     return MediaPublic(uri=m.uri, sha256=m.sha256, size=m.size, width=m.width, height=m.height)
 
@@ -35,14 +34,14 @@ async def upload_media(access: Uploader, file: Annotated[UploadFile, File()]) ->
 @router.get("/media/{sha256}", response_class=FileResponse, responses=IMAGE)
 def get_media(access: Reader, sha256: Sha256) -> FileResponse:
     """Bytes by sha256; a token limited to a project gets only what its items link."""
-    return _file(media_file_for(access.ledger, sha256, access.principal))
+    return _file(access.ledger.media.file_for(sha256, access.principal))
 
 
 @router.get("/projects/{project}/items/{item}/media", response_class=FileResponse,
             responses=IMAGE)
 def get_item_media(access: ReadProject, item: UUID) -> FileResponse:
     """The item's image, when its link names this server's store copy of its sha256."""
-    return _file(item_media_file(access.ledger, access.pid, item))
+    return _file(access.ledger.media.item_file(access.pid, item))
 
 
 def _file(path: object) -> FileResponse:

@@ -26,16 +26,16 @@ OBJECT = {"model": ObjectPublic, "headers": {"ETag": {"description": "The item's
 
 def object_response(access: Access, item: UUID, object_id: int, status: int = 200,
                     ) -> JSONResponse:
-    found = access.ledger.item_in(access.pid, item)
-    meta = access.ledger.get_project(access.pid).meta
+    found = access.ledger.annotations.item(access.pid, item)
+    meta = access.ledger.projects.get(access.pid).meta
     return JSONResponse(object_json(meta, found.get_object(object_id)), status_code=status,
                         headers={"ETag": etag(found.version)})
 
 
 @router.get("", responses={200: {"model": list[ObjectPublic]}}, response_class=JSONResponse)
 def list_objects(access: ReadProject, item: UUID) -> JSONResponse:
-    found = access.ledger.item_in(access.pid, item)
-    meta = access.ledger.get_project(access.pid).meta
+    found = access.ledger.annotations.item(access.pid, item)
+    meta = access.ledger.projects.get(access.pid).meta
     return JSONResponse([object_json(meta, o) for o in found.objects.values()],
                         headers={"ETag": etag(found.version)})
 
@@ -44,7 +44,7 @@ def list_objects(access: ReadProject, item: UUID) -> JSONResponse:
 def add_object(access: AnnotateProject, item: UUID, expected: IfMatch,
                body: ObjectCreate) -> JSONResponse:
     """Add an object; without an ``id`` it gets a fresh one."""
-    object_id, _ = access.ledger.add_object_json(
+    object_id, _ = access.ledger.annotations.add_object(
         access.pid, item, expected, body.model_dump(exclude_unset=True), access.ctx)
     return object_response(access, item, object_id, 201)
 
@@ -58,7 +58,7 @@ def get_object(access: ReadProject, item: UUID, object_id: ObjectId) -> JSONResp
 def change_object(access: AnnotateProject, item: UUID, object_id: ObjectId, expected: IfMatch,
                   body: ObjectUpdate) -> JSONResponse:
     """Change the class, the geometry and/or the tags; what is not given stays."""
-    access.ledger.patch_object_json(access.pid, item, expected, object_id,
+    access.ledger.annotations.patch_object(access.pid, item, expected, object_id,
                                     body.model_dump(exclude_unset=True), access.ctx)
     return object_response(access, item, object_id)
 
@@ -66,5 +66,5 @@ def change_object(access: AnnotateProject, item: UUID, object_id: ObjectId, expe
 @router.delete("/{object}", status_code=204)
 def remove_object(access: AnnotateProject, item: UUID, object_id: ObjectId,
                   expected: IfMatch) -> Response:
-    version = access.ledger.remove_object_at(access.pid, item, expected, object_id, access.ctx)
+    version = access.ledger.annotations.remove_object(access.pid, item, expected, object_id, access.ctx)
     return Response(status_code=204, headers={"ETag": etag(version)})

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from application.app import AnnoLedger
+from application.ledger import Ledger
 from interfaces.http.deps import (
     Limit,
     ManageProject,
@@ -22,8 +22,8 @@ from interfaces.http.schemas import ProjectCreate, ProjectPublic, ProjectsPublic
 router = APIRouter(prefix="/projects", tags=["projects"])
 
 
-def project_public(ledger: AnnoLedger, project_id: UUID) -> ProjectPublic:
-    v = ledger.project_view(project_id)
+def project_public(ledger: Ledger, project_id: UUID) -> ProjectPublic:
+    v = ledger.projects.view(project_id)
     return ProjectPublic(id=v.id, name=v.name, items=v.items, objects=v.objects,
                          position=v.position, digest=v.digest)
 
@@ -33,7 +33,7 @@ def list_projects(access: Reader, offset: Offset = 0, limit: Limit = 100,
                   name: NameFilter = None) -> ProjectsPublic:
     """Projects by name; a token limited to a project sees only that one."""
     scope = access.principal.project_id
-    views = [v for v in access.ledger.projects()
+    views = [v for v in access.ledger.projects.all()
              if (scope is None or v.id == scope)
              and (not name or name.casefold() in v.name.casefold())]
     data = [ProjectPublic(id=v.id, name=v.name, items=v.items, objects=v.objects,
@@ -44,7 +44,7 @@ def list_projects(access: Reader, offset: Offset = 0, limit: Limit = 100,
 
 @router.post("", status_code=201)
 def create_project(access: Manager, body: ProjectCreate) -> ProjectPublic:
-    project_id = access.ledger.create_project(body.name, access.ctx)
+    project_id = access.ledger.projects.create(body.name, access.ctx)
     return project_public(access.ledger, project_id)
 
 
@@ -56,7 +56,7 @@ def get_project(access: ReadProject) -> ProjectPublic:
 @router.patch("/{project}")
 def rename_project(access: ManageProject, body: ProjectUpdate) -> ProjectPublic:
     """Names are unique, since a project can be named instead of its id."""
-    access.ledger.rename_project(access.pid, body.name, access.ctx)
+    access.ledger.projects.rename(access.pid, body.name, access.ctx)
     return project_public(access.ledger, access.pid)
 
 
@@ -64,9 +64,9 @@ def rename_project(access: ManageProject, body: ProjectUpdate) -> ProjectPublic:
 def project_stats(access: ReadProject) -> dict[str, Any]:
     """Objects per class now (what the web page draws as a distribution)."""
     ledger = access.ledger
-    counts = ledger.current_class_counts(access.pid)
-    classes = ledger.get_project(access.pid).classes.values()
-    view = ledger.project_view(access.pid)
+    counts = ledger.states.current_class_counts(access.pid)
+    classes = ledger.projects.get(access.pid).classes.values()
+    view = ledger.projects.view(access.pid)
     return {"items": view.items, "objects": view.objects, "classes": [
         {"id": c.id, "title": c.title, "color": c.color, "objects": counts.get(c.id, 0)}
         for c in sorted(classes, key=lambda c: c.id)]}
@@ -75,6 +75,6 @@ def project_stats(access: ReadProject) -> dict[str, Any]:
 @router.get("/{project}/verify")
 def verify_project(access: ReadProject) -> dict[str, Any]:
     """Recompute the project's hash chain; name the first position that does not match."""
-    report = access.ledger.verify(access.pid)[0]
+    report = access.ledger.proofs.verify(access.pid)[0]
     return {"ok": report.ok, "checked": report.checked, "position": report.position,
             "reason": report.reason, "head": report.head}

@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from application.token_commands import TokenView
+from application.views.tokens import TokenView
 from interfaces.http.deps import Admin, CurrentPrincipal, resolve_project
 from interfaces.http.schemas import (
     PrincipalPublic,
@@ -28,19 +28,19 @@ def token_public(v: TokenView) -> TokenPublic:
 def issue_token(access: Admin, body: TokenCreate) -> TokenIssued:
     """The token is in this response only: it is stored hashed."""
     project = resolve_project(access.ledger, body.project) if body.project else None
-    issued = access.ledger.issue_token(body.role, access.ctx, project_id=project, name=body.name)
+    issued = access.ledger.tokens.issue(body.role, access.ctx, project_id=project, name=body.name)
     return TokenIssued(token=issued.secret, **token_public(issued.view).model_dump())
 
 
 @router.get("/tokens")
 def list_tokens(access: Admin) -> TokensPublic:
-    views = access.ledger.tokens()
+    views = access.ledger.tokens.all()
     return TokensPublic(data=[token_public(v) for v in views], count=len(views))
 
 
 @router.delete("/tokens/{token_id}", status_code=204)
 def revoke_token(access: Admin, token_id: UUID) -> Response:
-    access.ledger.revoke_token(token_id, access.ctx)
+    access.ledger.tokens.revoke(token_id, access.ctx)
     return Response(status_code=204)
 
 

@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from application.authorization import require_unscoped
+from application.access.authorization import require_unscoped
 from domain.values import Version
 from interfaces.http.deps import Limit, ManageProject, Offset, ReadProject
 from interfaces.http.download_names import download_label
@@ -50,7 +50,7 @@ def _ref(value: str) -> int | str:
 
 @router.get("")
 def list_versions(access: ReadProject, offset: Offset = 0, limit: Limit = 100) -> VersionsPublic:
-    versions = access.ledger.versions(access.pid)
+    versions = access.ledger.versions.all(access.pid)
     return VersionsPublic(data=[version_public(v) for v in versions[offset:offset + limit]],
                           count=len(versions))
 
@@ -60,13 +60,13 @@ def list_versions(access: ReadProject, offset: Offset = 0, limit: Limit = 100) -
 def create_version(access: ManageProject, body: VersionCreate | None = None) -> VersionPublic:
     """Refused (409, naming the latest) when the project equals its latest version."""
     body = body or VersionCreate(title="", description="")
-    return version_public(access.ledger.create_version(access.pid, access.ctx, body.title,
+    return version_public(access.ledger.versions.create(access.pid, access.ctx, body.title,
                                                        body.description))
 
 
 @router.get("/{n}")
 def get_version(access: ReadProject, n: Number) -> VersionPublic:
-    return version_public(access.ledger.version(access.pid, n))
+    return version_public(access.ledger.versions.get(access.pid, n))
 
 
 @router.get("/{a}/diff/{b}")
@@ -75,7 +75,7 @@ def diff_versions(access: ReadProject, a: Ref, b: Ref,
                                       Query(description="List objects per item")] = False,
                   ) -> DiffPublic:
     """Items and objects added, removed, changed from A to B; objects per class on each."""
-    result: dict[str, Any] = access.ledger.diff(access.pid, _ref(a), _ref(b)).as_json(per_item)
+    result: dict[str, Any] = access.ledger.versions.diff(access.pid, _ref(a), _ref(b)).as_json(per_item)
     return DiffPublic.model_validate(result)
 
 
@@ -86,7 +86,7 @@ def restore_version(access: ManageProject, n: Number,
     A token limited to one project may not create another (as with POST /projects)."""
     require_unscoped(access.principal, "restore a version into a new project")
     body = body or RestoreRequest(name=None, datasets=None)
-    new = access.ledger.restore(access.pid, n, access.ctx, name=body.name,
+    new = access.ledger.versions.restore(access.pid, n, access.ctx, name=body.name,
                                 datasets=body.datasets)
     return project_public(access.ledger, new)
 
@@ -94,9 +94,9 @@ def restore_version(access: ManageProject, n: Number,
 @router.post("/{n}/revert")
 def revert_version(access: ManageProject, n: Number) -> RevertPublic:
     """Bring this project back to the version's state by recording new events."""
-    events = access.ledger.revert(access.pid, n, access.ctx)
+    events = access.ledger.versions.revert(access.pid, n, access.ctx)
     return RevertPublic(project=access.pid, events=events,
-                        digest=access.ledger.project_view(access.pid).digest)
+                        digest=access.ledger.projects.view(access.pid).digest)
 
 
 @router.get("/{n}/export", response_class=FileResponse, responses=ZIP)
@@ -109,6 +109,6 @@ async def export_version(access: ReadProject, n: Ref,
     URI (``meta/<item>.json``), never read."""
     path, cleanup = await run_in_threadpool(export_zip, access.ledger, access.pid, _ref(n),
                                             media)
-    name = download_label(access.ledger.project_view(access.pid).name, _ref(n))
+    name = download_label(access.ledger.projects.view(access.pid).name, _ref(n))
     return FileResponse(path, media_type="application/zip", filename=f"{name}.zip",
                         background=BackgroundTask(cleanup))

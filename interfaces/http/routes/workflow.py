@@ -18,7 +18,6 @@ from fastapi import APIRouter, Query
 from fastapi.responses import PlainTextResponse, Response
 
 from interfaces.http.deps import Access, Reader
-from projections.workflow import workflow_for
 from projections.workflow_export import export
 from projections.workflow_lineage import to_ndjson
 from projections.workflow_queries import graph_json
@@ -37,13 +36,13 @@ MEDIA = {"json": "application/json", "graphml": "application/graphml+xml",
 @router.get("/upstream")
 def upstream(access: Reader, node: Node, depth: Depth = None, as_of: AsOf = None) -> Any:
     """What the node came from: a sub-graph of nodes and edges."""
-    return graph_json(workflow_for(access.ledger).upstream(node, depth, as_of, _only(access)))
+    return graph_json(access.ledger.workflow.upstream(node, depth, as_of, _only(access)))
 
 
 @router.get("/downstream")
 def downstream(access: Reader, node: Node, depth: Depth = None, as_of: AsOf = None) -> Any:
     """What came from the node."""
-    return graph_json(workflow_for(access.ledger).downstream(node, depth, as_of, _only(access)))
+    return graph_json(access.ledger.workflow.downstream(node, depth, as_of, _only(access)))
 
 
 @router.get("/trained-on")
@@ -53,13 +52,13 @@ def trained_on(
     as_of: AsOf = None,
 ) -> Any:
     """Model weights trained on a version of the project that contained the item."""
-    return {"data": workflow_for(access.ledger).trained_on(project, item, as_of, _only(access))}
+    return {"data": access.ledger.workflow.trained_on(project, item, as_of, _only(access))}
 
 
 @router.get("/provenance")
 def provenance(access: Reader, node: Node, depth: Depth = None, as_of: AsOf = None) -> Any:
     """The versions and sessions that produced a node (a model), nearest first."""
-    return workflow_for(access.ledger).provenance(node, depth, as_of, _only(access))
+    return access.ledger.workflow.provenance(node, depth, as_of, _only(access))
 
 
 @router.get("/svg", response_class=Response,
@@ -70,7 +69,7 @@ def svg(
     as_of: AsOf = None,
 ) -> Response:
     """The whole graph, or the part around a node, laid out left to right."""
-    g = workflow_for(access.ledger).around(node, direction, depth, as_of,
+    g = access.ledger.workflow.around(node, direction, depth, as_of,
                                            _only(access))
     return Response(render_svg(g, title=node or "workflow"), media_type="image/svg+xml")
 
@@ -79,7 +78,7 @@ def svg(
     kind: {"schema": {"type": "string"}} for kind in sorted(set(MEDIA.values()))}}})
 def export_graph(access: Reader, format: Format = "json", as_of: AsOf = None) -> Response:
     """Node-link JSON, GraphML, Mermaid or DOT."""
-    g = workflow_for(access.ledger).graph(as_of, _only(access))
+    g = access.ledger.workflow.graph(as_of, _only(access))
     return Response(export(g, format), media_type=MEDIA[format])
 
 
@@ -87,7 +86,7 @@ def export_graph(access: Reader, format: Format = "json", as_of: AsOf = None) ->
     "application/x-ndjson": {"schema": {"type": "string"}}}}})
 def openlineage(access: Reader, as_of: AsOf = None) -> Response:
     """Every session as OpenLineage RunEvents, one JSON object a line."""
-    g = workflow_for(access.ledger).graph(as_of, _only(access))
+    g = access.ledger.workflow.graph(as_of, _only(access))
     return Response(to_ndjson(g), media_type="application/x-ndjson")
 
 

@@ -1,0 +1,1 @@
+"""Access: API tokens, the principal they stand for, and the authorization rules."""

@@ -1,0 +1,1 @@
+"""Compliance and debugging services: audit, history and blame, replay, proofs."""

@@ -1,0 +1,22 @@
+"""Batches for writing many aggregates in one transaction (imports, restores, reverts):
+see :meth:`application.core.ledger_core.LedgerCore.write_batches`."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+from uuid import UUID
+
+from application.core.catalog import catalog_entry
+from application.ports import ProjectWrite
+from domain.item import Item
+
+Batch = tuple[Sequence[Any], ProjectWrite]
+"""Aggregates with pending events, and how the catalog and head change with them."""
+
+BATCH_ITEMS = 500
+
+
+def item_batch(project_id: UUID, items: Sequence[Item]) -> Batch:
+    """Items of one project, with their catalog entries."""
+    return list(items), ProjectWrite(project_id, items=[catalog_entry(i) for i in items])

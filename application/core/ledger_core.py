@@ -1,0 +1,191 @@
+"""The eventsourcing Application at the heart of annoledger: load and save aggregates.
+
+It keeps only what is truly the Application's own: loading items, projects and system
+aggregates; saving them together with what the recorder updates in the same
+transaction (:class:`application.ports.ProjectWrite`: the catalog, the project's head
+and hash chain); bulk writes of many aggregates in one transaction; and snapshots
+(the library's per-aggregate ones, and project snapshots every ``snapshot_every``
+events). Every use case is a service that receives this core in its constructor.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.persistence import IntegrityError, StoredEvent
+
+from application.core.bulk import Batch
+from application.core.catalog import catalog_entry
+from application.ports import SYSTEM_PROJECT, LedgerStore, ProjectWrite, SnapshotStore
+from domain.digest import meta_hash
+from domain.errors import AnnoledgerError, DuplicateNameError, NotFoundError, StaleVersionError
+from domain.item import Item
+from domain.project import Project
+from domain.values import Context
+
+T = TypeVar("T")
+PROJECT_SNAPSHOT_EVERY = 64
+"""A project aggregate (meta and versions) snapshots itself every this many events."""
+
+log = logging.getLogger("annoledger")
+
+SnapshotStoreFactory = Callable[[LedgerStore], SnapshotStore]
+"""Builds the project snapshot store on the recorder the core opened."""
+
+
+class LedgerCore(Application[UUID]):
+    name = "annoledger"
+    # Declared on the class so the library turns its snapshot store on; an instance
+    # may choose its own item interval (see __init__).
+    snapshotting_intervals = {Item: 16, Project: PROJECT_SNAPSHOT_EVERY}  # noqa: RUF012
+
+    def __init__(self, env: dict[str, str] | None = None, *, item_snapshot_every: int = 16,
+                 snapshot_every: int = 10_000, background_snapshots: bool = False,
+                 snapshot_store: SnapshotStoreFactory | None = None) -> None:
+        # Per instance, so tests and benchmarks can choose their own interval.
+        self.snapshotting_intervals = {  # type: ignore[misc]
+            Item: item_snapshot_every, Project: PROJECT_SNAPSHOT_EVERY}
+        self.snapshot_every = snapshot_every
+        self.background_snapshots = background_snapshots
+        self._snapshot_positions: dict[UUID, int] = {}
+        self._snapshot_pool: ThreadPoolExecutor | None = None
+        super().__init__(env)
+        self.project_snapshots: SnapshotStore | None = (
+            snapshot_store(self.store) if snapshot_store is not None else None)
+
+    @property
+    def store(self) -> LedgerStore:
+        return cast(LedgerStore, self.recorder)
+
+    @property
+    def item_snapshot_every(self) -> int:
+        return self.snapshotting_intervals[Item]
+
+    # -- loading -------------------------------------------------------------------------
+
+    def get_project(self, project_id: UUID) -> Project:
+        return self.get(project_id, Project, "project")
+
+    def get_item(self, item_id: UUID) -> Item:
+        item = self.get(item_id, Item, "item")
+        if item.removed:
+            raise NotFoundError("item", item_id)
+        return item
+
+    def get(self, aggregate_id: UUID, kind: type[T], label: str) -> T:
+        """The aggregate of class ``kind``; anything else, or nothing, is ``label`` not found."""
+        try:
+            found: Any = self.repository.get(aggregate_id)
+        except Exception as exc:  # the library raises AggregateNotFoundError
+            if type(exc).__name__ == "AggregateNotFoundError":
+                raise NotFoundError(label, aggregate_id) from None
+            raise
+        if not isinstance(found, kind):
+            raise NotFoundError(label, aggregate_id)
+        return found
+
+    # -- saving --------------------------------------------------------------------------
+
+    def save_project(self, project: Project) -> None:
+        write = ProjectWrite(project.id, meta_hash=meta_hash(project.meta), name=project.name)
+        self.save_with(project, write=write)
+        self.maybe_snapshot(project.id, write.position, background=self.background_snapshots)
+
+    def save_item(self, item: Item) -> None:
+        write = ProjectWrite(item.project_id, items=[catalog_entry(item)])
+        self.save_with(item, write=write)
+        self.maybe_snapshot(item.project_id, write.position,
+                            background=self.background_snapshots)
+
+    def save_system(self, *aggregates: Any) -> None:
+        """Sessions, tokens and media grants: the system log, never a project's."""
+        self.save_with(*aggregates, write=ProjectWrite(SYSTEM_PROJECT))
+
+    def save_with(self, *aggregates: Any, write: ProjectWrite) -> None:
+        """Save with ``write`` applied in the same transaction; a lost race is stale."""
+        try:
+            self.save(*aggregates, project=write)
+        except IntegrityError as exc:
+            raise StaleVersionError("stream", "its last version", "a newer one") from exc
+
+    def write_batches(self, batches: Iterable[Batch]) -> int:
+        """Record every batch atomically (imports, restores, reverts); returns how many
+        events were recorded. Events are encoded batch by batch while the transaction is
+        open, so memory stays bounded and a failure anywhere writes nothing."""
+
+        def encoded() -> Iterator[tuple[Sequence[StoredEvent], ProjectWrite]]:
+            for aggregates, write in batches:
+                events = [e for agg in aggregates for e in agg.collect_events()]
+                yield [self.mapper.to_stored_event(e) for e in events], write
+
+        try:
+            return self.store.insert_stream(encoded())
+        except IntegrityError as exc:
+            raise StaleVersionError("stream", "its last version", "a newer one") from exc
+
+    # -- project snapshots ---------------------------------------------------------------
+
+    def maybe_snapshot(self, project_id: UUID, position: int | None = None, *,
+                       background: bool = False) -> None:
+        """Snapshot when the log has grown by ``snapshot_every`` since the last one.
+
+        ``position`` (the log head just written) spares a query on the edit path; the last
+        snapshot's position is remembered per process. ``background``: the snapshot is
+        written by one worker thread, so the edit that crossed the threshold does not wait
+        for it (snapshots are caches: one lost when the process stops costs nothing).
+        """
+        snapshots = self.project_snapshots
+        if snapshots is None:
+            return
+        if position is None:
+            head = self.store.head(project_id)
+            position = head.position if head else 0
+        last = self._snapshot_positions.get(project_id)
+        if last is None:
+            last = snapshots.latest_position(project_id)
+            self._snapshot_positions[project_id] = last
+        if position - last < self.snapshot_every:
+            return
+        self._snapshot_positions[project_id] = position  # no second request meanwhile
+
+        def write() -> None:
+            try:
+                self._snapshot_positions[project_id] = snapshots.write(project_id) or last
+            except Exception:  # a cache: log it, and let a later edit try again
+                log.exception("snapshot of project %s failed", project_id)
+                self._snapshot_positions[project_id] = last
+
+        if background:
+            if self._snapshot_pool is None:
+                self._snapshot_pool = ThreadPoolExecutor(1, thread_name_prefix="snapshots")
+            self._snapshot_pool.submit(write)
+        else:
+            write()
+
+    # -- small rules every service shares ------------------------------------------------
+
+    def check_name_free(self, name: str, project_id: UUID | None = None) -> None:
+        """Project names are unique, since a project can be named instead of its id."""
+        if any(h.name == name and h.project_id != project_id for h in self.store.heads()):
+            raise DuplicateNameError(f"a project named '{name}' exists")
+
+    @staticmethod
+    def retrying(attempts: int, command: Callable[[], T]) -> T:
+        """Run a command again when another writer got there first."""
+        for _ in range(attempts - 1):
+            try:
+                return command()
+            except StaleVersionError:
+                continue
+        return command()
+
+    @staticmethod
+    def ctx(actor: str, session_id: UUID | None = None) -> Context:
+        if not actor:
+            raise AnnoledgerError("an actor is required")
+        return Context(actor, session_id)

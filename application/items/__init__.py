@@ -1,0 +1,1 @@
+"""Items: typed item commands, and item edits as the HTTP API takes them."""

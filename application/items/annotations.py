@@ -1,0 +1,160 @@
+"""Item commands as the HTTP API needs them: scoped to a project, guarded by the version
+the client last saw, taking Supervisely JSON, and returning the item's new version.
+
+``expected`` is the client's ETag (None when it sent ``If-Match: *``). A stale one, or a
+concurrent writer that got there first, raises StaleVersionError naming the current
+version, so the client can re-read and retry: no change is ever merged silently.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+from uuid import UUID
+
+from application.core.clock import utc_now
+from application.core.ledger_core import LedgerCore
+from application.items.items import Edit, Items, with_defaults
+from application.media.media_files import MediaFiles
+from application.ports import CatalogEntry
+from domain.errors import DuplicateNameError, NotFoundError, ValidationError
+from domain.item import Item
+from domain.names import check_item_name
+from domain.state import ItemState, MetaState
+from domain.supervisely_json import (
+    Annotation,
+    annotation_json,
+    parse_annotation,
+    parse_object,
+    parse_object_patch,
+    tag_value,
+)
+from domain.values import Context, MediaLink, Tag
+
+
+class Annotations:
+    """The item commands of the HTTP API, through :class:`Items`; images through
+    :class:`MediaFiles`."""
+
+    def __init__(self, core: LedgerCore, items: Items, media: MediaFiles) -> None:
+        self.core = core
+        self.items = items
+        self.media = media
+
+    # -- queries -------------------------------------------------------------------------
+
+    def item(self, project_id: UUID, item_id: UUID) -> Item:
+        item = self.core.get_item(item_id)
+        if item.project_id != project_id:
+            raise NotFoundError("item", item_id)
+        return item
+
+    def annotation(self, project_id: UUID, item_id: UUID) -> tuple[dict[str, Any], int]:
+        """The item's annotation as Supervisely JSON, and the version it stands at."""
+        item = self.item(project_id, item_id)
+        meta = self.core.get_project(project_id).meta
+        return annotation_json(meta, item.to_state()), item.version
+
+    def page(self, project_id: UUID, *, dataset_id: int | None = None,
+             name: str | None = None, offset: int = 0,
+             limit: int = 100) -> tuple[list[CatalogEntry], int]:
+        """A page of the catalog (by dataset, then name) and how many entries match."""
+        return self.core.store.catalog_page(project_id, dataset_id=dataset_id, name=name,
+                                            offset=offset, limit=limit)
+
+    # -- uploads -------------------------------------------------------------------------
+
+    def upload(self, project_id: UUID, dataset_id: int, name: str,
+               media: MediaLink, annotation: Any, ctx: Context) -> UUID:
+        """An item linked to media stored elsewhere, with an optional annotation."""
+        meta = self.core.get_project(project_id).meta
+        ann = _annotation_of(meta, annotation or {}, media)
+        objects = tuple(with_defaults(o, ctx) for o in ann.objects)
+        return self.items.upload(project_id, ItemState(dataset_id, name, media, ann.tags,
+                                                       objects, ann.description), ctx)
+
+    def upload_file(self, project_id: UUID, dataset_id: int, name: str, data: BinaryIO,
+                    ctx: Context) -> UUID:
+        """An item whose image is stored first (a name refused or taken stores nothing)."""
+        check_item_name(name, "name")
+        self.core.get_project(project_id).get_dataset(dataset_id)
+        if self.core.store.find_item(project_id, dataset_id, name) is not None:
+            raise DuplicateNameError(f"dataset {dataset_id} already holds an item named '{name}'")
+        link = self.media.store(data)
+        return self.items.upload(project_id, ItemState(dataset_id, name, link), ctx)
+
+    # -- edits: each returns the item's new version --------------------------------------
+
+    def put(self, project_id: UUID, item_id: UUID, expected: int | None,
+            data: Any, ctx: Context) -> int:
+        def edit(item: Item, meta: MetaState) -> None:
+            ann = _annotation_of(meta, data, item.media)
+            objects = tuple(with_defaults(o, ctx) for o in ann.objects)
+            item.replace_annotation(meta, ItemState(
+                item.dataset_id, item.name, item.media, ann.tags, objects, ann.description), ctx)
+
+        return self._edit(project_id, item_id, expected, edit)
+
+    def add_object(self, project_id: UUID, item_id: UUID, expected: int | None,
+                   data: Any, ctx: Context) -> tuple[int, int]:
+        added: list[int] = []
+
+        def edit(item: Item, meta: MetaState) -> None:
+            obj = with_defaults(parse_object(meta, data), ctx)
+            item.add_object(meta, obj, ctx)
+            added.append(obj.id)
+
+        version = self._edit(project_id, item_id, expected, edit)
+        return added[0], version
+
+    def patch_object(self, project_id: UUID, item_id: UUID, expected: int | None,
+                     object_id: int, data: Any, ctx: Context) -> int:
+        def edit(item: Item, meta: MetaState) -> None:
+            patch = parse_object_patch(meta, item.get_object(object_id), data)
+            item.change_object(meta, object_id, ctx, utc_now(), geometry=patch.geometry,
+                               class_id=patch.class_id, tags=patch.tags)
+
+        return self._edit(project_id, item_id, expected, edit)
+
+    def remove_object(self, project_id: UUID, item_id: UUID, expected: int | None,
+                      object_id: int, ctx: Context) -> int:
+        return self._edit(project_id, item_id, expected,
+                          lambda item, _: item.remove_object(object_id, ctx))
+
+    def set_tag(self, project_id: UUID, item_id: UUID, expected: int | None,
+                meta_id: int, value: Any, ctx: Context) -> int:
+        now = utc_now()
+        tag = Tag(meta_id, tag_value(value, "value"), ctx.actor, now, now)
+        return self._edit(project_id, item_id, expected,
+                          lambda item, meta: item.set_tag(meta, tag, ctx))
+
+    def remove_tag(self, project_id: UUID, item_id: UUID, expected: int | None,
+                   meta_id: int, ctx: Context) -> int:
+        return self._edit(project_id, item_id, expected,
+                          lambda item, _: item.remove_tag(meta_id, ctx))
+
+    def move(self, project_id: UUID, item_id: UUID, expected: int | None,
+             dataset_id: int | None, name: str | None, ctx: Context) -> int:
+        def edit(item: Item, meta: MetaState) -> None:
+            target = item.dataset_id if dataset_id is None else dataset_id
+            if target not in meta.datasets:
+                raise NotFoundError("dataset", target)
+            item.move(target, item.name if name is None else name, ctx)
+
+        return self._edit(project_id, item_id, expected, edit)
+
+    def remove(self, project_id: UUID, item_id: UUID, expected: int | None,
+               ctx: Context) -> int:
+        return self._edit(project_id, item_id, expected, lambda item, _: item.remove(ctx))
+
+    # -- helpers -------------------------------------------------------------------------
+
+    def _edit(self, project_id: UUID, item_id: UUID, expected: int | None, edit: Edit) -> int:
+        return self.items.edit(item_id, edit, expected_version=expected, project_id=project_id)
+
+
+def _annotation_of(meta: MetaState, data: Any, media: MediaLink) -> Annotation:
+    """An annotation for an item whose image is ``media``: a ``size`` given must be its."""
+    ann = parse_annotation(meta, data)
+    if ann.size is not None and ann.size != (media.width, media.height):
+        raise ValidationError("size", f"the item's image is {media.width}x{media.height}")
+    return ann

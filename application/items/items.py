@@ -1,0 +1,157 @@
+"""Commands on items and their annotations: each touches one item, never the project.
+
+Every edit goes through :meth:`Items.edit`: load the item, check the
+version the caller last saw (the HTTP API's ETag), apply the change against the
+project's meta, save, and return the item's new version. A stale version, or another
+writer getting there first, is refused with the current version named: never merged.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
+from uuid import UUID
+
+from application.core.clock import utc_now
+from application.core.ledger_core import LedgerCore
+from domain.errors import DuplicateNameError, NotFoundError, StaleVersionError
+from domain.item import Item
+from domain.state import ItemState, MetaState
+from domain.values import AnnotationObject, Context, MediaLink, Tag
+
+Edit = Callable[[Item, MetaState], None]
+
+
+def new_object_id() -> int:
+    """Random 52-bit ids: unique in practice, and safe in JavaScript clients."""
+    return secrets.randbits(52) | (1 << 52)
+
+
+def assign_id(obj: AnnotationObject) -> AnnotationObject:
+    """The object with a fresh id if it has none (older exports, new objects)."""
+    return obj if obj.id else replace(obj, id=new_object_id())
+
+
+def with_defaults(obj: AnnotationObject, ctx: Context) -> AnnotationObject:
+    """A fresh id, the caller as labeler and now as times, where none were given."""
+    now = utc_now()
+    return replace(obj, id=obj.id or new_object_id(), labeler=obj.labeler or ctx.actor,
+                   created_at=obj.created_at or now, updated_at=obj.updated_at or now)
+
+
+class Items:
+    """The item commands: each loads one item, changes it and saves it."""
+
+    def __init__(self, core: LedgerCore) -> None:
+        self.core = core
+
+    def get(self, item_id: UUID) -> Item:
+        """The item, unless missing or removed (NotFoundError)."""
+        return self.core.get_item(item_id)
+
+    def upload(self, project_id: UUID, state: ItemState, ctx: Context) -> UUID:
+        """A new item; objects without ids get one. A taken name is refused."""
+        meta = self.core.get_project(project_id).meta
+        if self.core.store.find_item(project_id, state.dataset_id, state.name) is not None:
+            raise DuplicateNameError(
+                f"dataset {state.dataset_id} already holds an item named '{state.name}'")
+        state = replace(state, objects=tuple(assign_id(o) for o in state.objects))
+        item = Item.upload(project_id, meta, state, ctx)
+        self.core.save_item(item)
+        return item.id
+
+    def upload_item(
+        self, project_id: UUID, dataset_id: int, name: str, media: MediaLink, ctx: Context,
+        *, tags: tuple[Tag, ...] = (), objects: tuple[AnnotationObject, ...] = (),
+        description: str = "",
+    ) -> UUID:
+        return self.upload(project_id, ItemState(dataset_id, name, media, tags, objects,
+                                                 description), ctx)
+
+    def edit(
+        self, item_id: UUID, edit: Edit, *, expected_version: int | None = None,
+        project_id: UUID | None = None,
+    ) -> int:
+        """Apply ``edit`` to the item (in ``project_id``, if given); returns its new version."""
+        item = self.core.get_item(item_id)
+        if project_id is not None and item.project_id != project_id:
+            raise NotFoundError("item", item_id)
+        if expected_version is not None and item.version != expected_version:
+            raise StaleVersionError(f"item {item_id}", expected_version, item.version)
+        edit(item, self.core.get_project(item.project_id).meta)
+        try:
+            self.core.save_item(item)
+        except StaleVersionError:
+            current = self.core.store.catalog_entry(item_id)
+            raise StaleVersionError(f"item {item_id}", expected_version or item.version - 1,
+                                    current.version if current else "removed") from None
+        return item.version
+
+    def add_object(
+        self, item_id: UUID, obj: AnnotationObject, ctx: Context,
+        expected_version: int | None = None,
+    ) -> int:
+        """Returns the new object's id."""
+        obj = with_defaults(obj, ctx)
+        self.edit(item_id, lambda item, meta: item.add_object(meta, obj, ctx),
+                  expected_version=expected_version)
+        return obj.id
+
+    def change_object(
+        self, item_id: UUID, object_id: int, ctx: Context, *,
+        geometry: dict[str, Any] | None = None, class_id: int | None = None,
+        tags: tuple[Tag, ...] | None = None, expected_version: int | None = None,
+    ) -> int:
+        now = utc_now()
+        return self.edit(item_id, lambda item, meta: item.change_object(
+            meta, object_id, ctx, now, geometry=geometry, class_id=class_id, tags=tags),
+            expected_version=expected_version)
+
+    def remove_object(
+        self, item_id: UUID, object_id: int, ctx: Context, expected_version: int | None = None
+    ) -> int:
+        return self.edit(item_id, lambda item, _: item.remove_object(object_id, ctx),
+                         expected_version=expected_version)
+
+    def replace_annotation(
+        self, item_id: UUID, ctx: Context, *, tags: tuple[Tag, ...],
+        objects: tuple[AnnotationObject, ...], description: str = "",
+        expected_version: int | None = None,
+    ) -> int:
+        def edit(item: Item, meta: MetaState) -> None:
+            state = ItemState(item.dataset_id, item.name, item.media, tags,
+                              tuple(assign_id(o) for o in objects), description)
+            item.replace_annotation(meta, state, ctx)
+
+        return self.edit(item_id, edit, expected_version=expected_version)
+
+    def set_tag(
+        self, item_id: UUID, tag: Tag, ctx: Context, expected_version: int | None = None
+    ) -> int:
+        return self.edit(item_id, lambda item, meta: item.set_tag(meta, tag, ctx),
+                         expected_version=expected_version)
+
+    def remove_tag(
+        self, item_id: UUID, meta_id: int, ctx: Context, expected_version: int | None = None
+    ) -> int:
+        return self.edit(item_id, lambda item, _: item.remove_tag(meta_id, ctx),
+                         expected_version=expected_version)
+
+    def move(
+        self, item_id: UUID, dataset_id: int, name: str, ctx: Context,
+        expected_version: int | None = None,
+    ) -> int:
+        def edit(item: Item, meta: MetaState) -> None:
+            if dataset_id not in meta.datasets:
+                raise NotFoundError("dataset", dataset_id)
+            item.move(dataset_id, name, ctx)
+
+        return self.edit(item_id, edit, expected_version=expected_version)
+
+    def remove(
+        self, item_id: UUID, ctx: Context, expected_version: int | None = None
+    ) -> int:
+        return self.edit(item_id, lambda item, _: item.remove(ctx),
+                         expected_version=expected_version)

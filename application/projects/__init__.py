@@ -1,0 +1,1 @@
+"""Projects: their meta (classes, tag metas, datasets), the list, names resolved to ids."""

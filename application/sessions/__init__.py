@@ -1,0 +1,1 @@
+"""App sessions: recorded operations, the session service and OpenLineage ingestion."""

@@ -1,0 +1,229 @@
+"""Imports: a whole project read by a format adapter, written in one transaction.
+
+``new_project`` creates a project; ``sync`` brings an existing project to the
+imported content and records events only for what differs (objects matched by id,
+then by content).
+
+Two kinds of import read files through the format adapters the composition root plugs
+in: files on this machine, read by its operator (``from_files``: the CLI), which may
+link local files inside the folders read; and files a client uploaded (``from_upload``:
+HTTP), whose images go into the media store and whose links must be data
+(``domain.media_policy``). An import called without a session records one of its own
+(:mod:`application.sessions.recorded`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import replace
+from pathlib import Path
+from uuid import UUID
+
+from application.core.bulk import BATCH_ITEMS, Batch, item_batch
+from application.core.ledger_core import LedgerCore
+from application.core.loading import gc_paused
+from application.core.progress import ProgressFn, no_progress
+from application.items.items import assign_id
+from application.ports import FormatAdapters, ProjectWrite
+from application.sessions.recorded import RecordedOperations
+from application.transfer.sync import plan_meta, sync_item
+from application.views.projects import ImportResult
+from domain.digest import meta_hash
+from domain.errors import ValidationError
+from domain.item import Item
+from domain.names import check_dataset_name
+from domain.project import Project
+from domain.state import ItemState, MetaState, ProjectState
+from domain.values import Context
+
+Locate = Callable[[str], str]
+"""Turns an item's ``dataset/name`` into what an error should name (its source file)."""
+
+
+class Imports:
+    """Projects read from files or uploads: new projects, or synced into existing ones."""
+
+    def __init__(self, core: LedgerCore, formats: FormatAdapters,
+                 recorded: RecordedOperations) -> None:
+        self.core = core
+        self.formats = formats
+        self.recorded = recorded
+
+    def from_files(
+        self, fmt: str, path: Path, ctx: Context, *, name: str | None = None,
+        into: UUID | None = None, images: Path | None = None,
+        progress: ProgressFn = no_progress,
+    ) -> ImportResult:
+        """Import a project from files: a new project, or a sync into an existing one."""
+        if ctx.session_id is not None:
+            return self._from_files(fmt, path, ctx, name=name, into=into, images=images,
+                                    progress=progress)
+        recorded = self.recorded
+        session, inner = recorded.open("import", f"annoledger import {fmt}", ctx, {
+            "format": fmt, "path": str(path), "name": name,
+            "into": str(into) if into else None, "images": str(images) if images else None})
+        result = self._from_files(fmt, path, inner, name=name, into=into, images=images,
+                                  progress=progress)
+        inputs = [recorded.path_node(path)] + ([recorded.project_node(into)] if into else [])
+        recorded.close(session, inputs, [recorded.project_node(result.project)])
+        return result
+
+    def _from_files(
+        self, fmt: str, path: Path, ctx: Context, *, name: str | None,
+        into: UUID | None, images: Path | None, progress: ProgressFn,
+    ) -> ImportResult:
+        with gc_paused():  # a whole project's small objects all live on: no collector passes
+            source, locate = self.formats.read(fmt, path, images=images, progress=progress)
+        if into is not None:
+            return self.sync(into, source, ctx, progress=progress, locate=locate)
+        return self.new_project(source, ctx, name=name, progress=progress, locate=locate)
+
+    def from_upload(
+        self, fmt: str, path: Path, ctx: Context, *, name: str | None = None,
+        into: UUID | None = None, progress: ProgressFn = no_progress,
+        may_link_stored: Callable[[str], bool] | None = None,
+    ) -> ImportResult:
+        """Import files a client sent (unpacked at ``path``, deleted after the request):
+        their images are stored in the media store, their links must be allowed ones, and
+        a store reference only to bytes ``may_link_stored`` allows."""
+        with gc_paused():
+            source, locate = self.formats.read(fmt, path, progress=progress,
+                                               uploaded=True, may_link_stored=may_link_stored)
+        if into is not None:
+            return self.sync(into, source, ctx, progress=progress, locate=locate)
+        return self.new_project(source, ctx, name=name, progress=progress, locate=locate)
+
+    def new_project(
+        self, source: ProjectState, ctx: Context, *, name: str | None = None,
+        progress: ProgressFn = no_progress, locate: Locate = lambda p: p,
+    ) -> ImportResult:
+        if ctx.session_id is not None:
+            return self._new_project(source, ctx, name=name, progress=progress, locate=locate)
+        recorded = self.recorded
+        session, inner = recorded.open("import", "annoledger import", ctx,
+                                       {"name": name or source.meta.name})
+        result = self._new_project(source, inner, name=name, progress=progress, locate=locate)
+        recorded.close(session, [], [recorded.project_node(result.project)])
+        return result
+
+    def _new_project(
+        self, source: ProjectState, ctx: Context, *, name: str | None,
+        progress: ProgressFn, locate: Locate,
+    ) -> ImportResult:
+        meta = MetaState(name or source.meta.name, source.meta.classes, source.meta.tag_metas,
+                         source.meta.datasets)
+        self.core.check_name_free(meta.name)
+        project = Project.create(meta, ctx)
+        first: Batch = ([project], ProjectWrite(project.id, meta_hash=meta_hash(meta),
+                                                name=meta.name))
+        items = self._upload_batches(project.id, meta, source, ctx, progress, locate)
+        with gc_paused():
+            events = self.core.write_batches(_chain(first, items))
+        self.core.maybe_snapshot(project.id)
+        return self.result(project.id, events)
+
+    def sync(
+        self, project_id: UUID, source: ProjectState, ctx: Context, *,
+        progress: ProgressFn = no_progress, locate: Locate = lambda p: p,
+    ) -> ImportResult:
+        if ctx.session_id is not None:
+            return self._sync(project_id, source, ctx, progress=progress, locate=locate)
+        recorded = self.recorded
+        session, inner = recorded.open("import", "annoledger import", ctx,
+                                       {"into": str(project_id)})
+        result = self._sync(project_id, source, inner, progress=progress, locate=locate)
+        recorded.close(session, [recorded.project_node(project_id)],
+                       [recorded.project_node(project_id)])
+        return result
+
+    def _sync(
+        self, project_id: UUID, source: ProjectState, ctx: Context, *,
+        progress: ProgressFn, locate: Locate,
+    ) -> ImportResult:
+        core = self.core
+        project = core.get_project(project_id)
+        for i, ds in enumerate(source.meta.datasets.values()):  # as a new project would
+            check_dataset_name(ds.name, f"datasets[{i}].name")
+        remap = plan_meta(project, source.meta, ctx)
+        meta = project.meta
+        current = {(e.dataset_id, e.name): e for e in core.store.catalog(project_id)}
+        wanted: dict[tuple[int, str], ItemState] = {}
+        for item in source.items.values():
+            mapped = remap.item(item)
+            wanted[(mapped.dataset_id, mapped.name)] = mapped
+
+        def batches() -> Iterator[Batch]:
+            yield [project], ProjectWrite(project_id, meta_hash=meta_hash(meta), name=meta.name)
+            progress(0, len(wanted) + len(current))
+            done, pending = 0, []
+            for key, state in wanted.items():
+                entry = current.get(key)
+                try:
+                    if entry is None:
+                        pending.append(Item.upload(project_id, meta, _assign_ids(state), ctx))
+                    else:
+                        item = core.get_item(entry.item_id)
+                        if sync_item(item, meta, state, ctx, entry.state_hash):
+                            pending.append(item)
+                except ValidationError as exc:
+                    raise exc.within(locate(_path(meta, state))) from None
+                done += 1
+                if len(pending) >= BATCH_ITEMS:
+                    yield item_batch(project_id, pending)
+                    progress(done, len(wanted) + len(current))
+                    pending = []
+            for key, entry in current.items():
+                if key not in wanted:
+                    item = core.get_item(entry.item_id)
+                    item.remove(ctx)
+                    pending.append(item)
+                done += 1
+            if pending:
+                yield item_batch(project_id, pending)
+            progress(done, done)
+
+        with gc_paused():
+            events = core.write_batches(batches())
+        core.maybe_snapshot(project_id)
+        return self.result(project_id, events)
+
+    def _upload_batches(
+        self, project_id: UUID, meta: MetaState, source: ProjectState, ctx: Context,
+        progress: ProgressFn, locate: Locate,
+    ) -> Iterator[Batch]:
+        total = len(source.items)
+        progress(0, total)
+        pending: list[Item] = []
+        for done, state in enumerate(source.iter_items(), 1):
+            try:
+                pending.append(Item.upload(project_id, meta, _assign_ids(state), ctx))
+            except ValidationError as exc:
+                raise exc.within(locate(_path(meta, state))) from None
+            if len(pending) >= BATCH_ITEMS or done == total:
+                yield item_batch(project_id, pending)
+                progress(done, total)
+                pending = []
+
+    def result(self, project_id: UUID, events: int) -> ImportResult:
+        head = self.core.store.head(project_id)
+        assert head is not None
+        return ImportResult(project_id, head.items, head.objects, events)
+
+
+def _chain(first: Batch, rest: Iterator[Batch]) -> Iterator[Batch]:
+    yield first
+    yield from rest
+
+
+def _path(meta: MetaState, state: ItemState) -> str:
+    try:
+        return f"{meta.dataset_path(state.dataset_id)}/{state.name}"
+    except KeyError:
+        return state.name
+
+
+def _assign_ids(state: ItemState) -> ItemState:
+    """Objects without an id (older exports) get a fresh one."""
+    if all(o.id for o in state.objects):
+        return state
+    return replace(state, objects=tuple(assign_id(o) for o in state.objects))

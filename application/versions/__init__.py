@@ -1,0 +1,1 @@
+"""Project versions: create, compare, restore and revert."""

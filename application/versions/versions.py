@@ -1,0 +1,226 @@
+"""Project versions: named checkpoints over the log, and what can be done with them.
+
+Creating a version reads the project's head (log position and incremental digest) and
+records one event: O(1) at any project size. Compare, restore, revert and export
+rebuild states from snapshots plus the log's tail. Create, restore and revert called
+without a session record one of their own (:mod:`application.sessions.recorded`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from uuid import UUID
+
+from application.core.bulk import BATCH_ITEMS, Batch, item_batch
+from application.core.clock import utc_now
+from application.core.ledger_core import LedgerCore
+from application.core.loading import gc_paused
+from application.core.progress import ProgressFn, no_progress
+from application.core.states import Manifest, States
+from application.ports import ProjectWrite
+from application.sessions.recorded import RecordedOperations
+from application.versions.revert import plan_revert
+from domain.compare import Comparison, compare
+from domain.digest import meta_hash
+from domain.errors import ValidationError
+from domain.item import Item, restored_item
+from domain.names import MAX_NAME_BYTES
+from domain.project import Project
+from domain.state import ItemState, MetaState, ProjectState
+from domain.values import Context, Provenance, Version
+
+CURRENT = "current"
+
+
+class Versions:
+    """Versions of a project, and comparing, restoring and reverting to them."""
+
+    def __init__(self, core: LedgerCore, states: States, recorded: RecordedOperations) -> None:
+        self.core = core
+        self.states = states
+        self.recorded = recorded
+
+    def create(
+        self, project_id: UUID, ctx: Context, title: str = "", description: str = ""
+    ) -> Version:
+        if ctx.session_id is not None:
+            return self._create(project_id, ctx, title, description)
+        recorded = self.recorded
+        session, inner = recorded.open("other", "annoledger versions create", ctx,
+                                       {"project": str(project_id), "title": title})
+        version = self._create(project_id, inner, title, description)
+        recorded.close(session, [recorded.project_node(project_id)],
+                       [recorded.version_node(project_id, version.number, version.title)])
+        return version
+
+    def _create(self, project_id: UUID, ctx: Context, title: str, description: str) -> Version:
+        def attempt() -> Version:
+            project = self.core.get_project(project_id)
+            head = self.states.head(project_id)
+            number = len(project.versions) + 1
+            version = Version(number, title, description, ctx.actor, utc_now(), head.position,
+                              head.digest)
+            project.create_version(version, ctx)
+            self.core.save_with(project,
+                                write=ProjectWrite(project_id, expect_position=head.position))
+            return version
+
+        return self.core.retrying(20, attempt)
+
+    def all(self, project_id: UUID) -> list[Version]:
+        return list(self.core.get_project(project_id).versions)
+
+    def get(self, project_id: UUID, number: int) -> Version:
+        return self.core.get_project(project_id).get_version(number)
+
+    def manifest_of(self, project_id: UUID, ref: int | str) -> Manifest:
+        """A version number, or ``current`` for the project's head."""
+        if ref == CURRENT:
+            return self.states.manifest_at(project_id, self.states.head(project_id).position)
+        try:
+            number = int(ref)
+        except ValueError:
+            raise ValidationError("version", f"'{ref}' is not a number or 'current'") from None
+        return self.states.manifest_at(project_id, self.get(project_id, number).position)
+
+    def diff(self, project_id: UUID, a: int | str, b: int | str) -> Comparison:
+        ma, mb = self.manifest_of(project_id, a), self.manifest_of(project_id, b)
+        states = self.states
+        meta_a, meta_b = states.meta_at(project_id, ma.meta_version), states.meta_at(
+            project_id, mb.meta_version)
+        changed = {i for i in ma.versions.keys() | mb.versions.keys()
+                   if ma.versions.get(i) != mb.versions.get(i)}
+        with gc_paused():
+            before = {_path(meta_a, s): s for s in states.items_at(ma, changed)}
+            after = {_path(meta_b, s): s for s in states.items_at(mb, changed)}
+            return compare(meta_a, meta_b, before, after, states.class_counts(ma),
+                           states.class_counts(mb))
+
+    def state_of(self, project_id: UUID, ref: int | str,
+                 progress: ProgressFn = no_progress) -> ProjectState:
+        """A whole state in memory (exports and tests; restores stream instead)."""
+        manifest = self.manifest_of(project_id, ref)
+        state = ProjectState(self.states.meta_at(project_id, manifest.meta_version))
+        total = len(manifest.versions)
+        with gc_paused():
+            for done, item in enumerate(self.states.items_at(manifest), 1):
+                state.items[(item.dataset_id, item.name)] = item
+                if done % BATCH_ITEMS == 0 or done == total:
+                    progress(done, total)
+        return state
+
+    def restore(
+        self, project_id: UUID, number: int, ctx: Context, *, name: str | None = None,
+        datasets: list[str] | None = None, progress: ProgressFn = no_progress,
+    ) -> UUID:
+        """A new project holding version ``number``'s state; history is not copied."""
+        if ctx.session_id is not None:
+            return self._restore(project_id, number, ctx, name=name, datasets=datasets,
+                                 progress=progress)
+        recorded = self.recorded
+        session, inner = recorded.open("other", "annoledger versions restore", ctx, {
+            "project": str(project_id), "version": number, "name": name,
+            "datasets": datasets})
+        new = self._restore(project_id, number, inner, name=name, datasets=datasets,
+                            progress=progress)
+        recorded.close(session, [recorded.version_node(project_id, number)],
+                       [recorded.project_node(new)])
+        return new
+
+    def _restore(
+        self, project_id: UUID, number: int, ctx: Context, *, name: str | None,
+        datasets: list[str] | None, progress: ProgressFn,
+    ) -> UUID:
+        states = self.states
+        source = self.core.get_project(project_id)
+        version = source.get_version(number)
+        manifest = states.manifest_at(project_id, version.position)
+        meta = _keep_datasets(states.meta_at(project_id, manifest.meta_version), datasets)
+        new_name = name or restored_name(source.name, number)
+        provenance = Provenance(project_id, source.name, number, version.position,
+                                version.digest)
+        project = Project.create(MetaState(new_name, meta.classes, meta.tag_metas,
+                                           meta.datasets), ctx, provenance)
+
+        def batches() -> Iterator[Batch]:
+            yield [project], ProjectWrite(project.id, meta_hash=meta_hash(project.meta),
+                                          name=new_name)
+            pending: list[Item] = []
+            total = len(manifest.versions)
+            for done, state in enumerate(states.items_at(manifest), 1):
+                if state.dataset_id in meta.datasets:
+                    try:
+                        pending.append(restored_item(project.id, state, ctx))
+                    except ValidationError as exc:
+                        raise exc.within(f"items[{_path(meta, state)}]") from None
+                if done % BATCH_ITEMS == 0 or done == total:
+                    progress(done, total)
+                if len(pending) >= BATCH_ITEMS:
+                    yield item_batch(project.id, pending)
+                    pending = []
+            if pending:
+                yield item_batch(project.id, pending)
+
+        self.core.check_name_free(new_name)
+        with gc_paused():
+            self.core.write_batches(batches())
+        self.core.maybe_snapshot(project.id)
+        return project.id
+
+    def revert(self, project_id: UUID, number: int, ctx: Context) -> int:
+        """Bring the project back to version ``number`` by recording new events."""
+        if ctx.session_id is not None:
+            return self._revert(project_id, number, ctx)
+        recorded = self.recorded
+        session, inner = recorded.open("other", "annoledger versions revert", ctx,
+                                       {"project": str(project_id), "version": number})
+        events = self._revert(project_id, number, inner)
+        recorded.close(session, [recorded.version_node(project_id, number)],
+                       [recorded.project_node(project_id)])
+        return events
+
+    def _revert(self, project_id: UUID, number: int, ctx: Context) -> int:
+        project = self.core.get_project(project_id)
+        version = project.get_version(number)
+        manifest = self.states.manifest_at(project_id, version.position)
+        target_meta = self.states.meta_at(project_id, manifest.meta_version)
+        with gc_paused():
+            events = self.core.write_batches(plan_revert(
+                self.core, self.states, project, target_meta, manifest, version, ctx))
+        self.core.maybe_snapshot(project_id)
+        return events
+
+
+def restored_name(source: str, number: int) -> str:
+    """``<source>, from ver. <n>``, the source's name shortened to keep the whole within
+    the longest name a project may carry."""
+    suffix = f", from ver. {number}"
+    room = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
+    head = source.encode("utf-8")[:room].decode("utf-8", errors="ignore").rstrip()
+    return f"{head}{suffix}"
+
+
+def _path(meta: MetaState, state: ItemState) -> str:
+    return f"{meta.dataset_path(state.dataset_id)}/{state.name}"
+
+
+def _keep_datasets(meta: MetaState, names: list[str] | None) -> MetaState:
+    """Only the named datasets (by name or path), their parents and their children."""
+    if not names:
+        return meta
+    keep: set[int] = set()
+    for d in meta.datasets.values():
+        path = meta.dataset_path(d.id)
+        if any(path == n or d.name == n or path.startswith(n + "/") for n in names):
+            keep.add(d.id)
+    missing = [n for n in names if not any(
+        meta.dataset_path(i) == n or meta.datasets[i].name == n for i in keep)]
+    if missing:
+        raise ValidationError("datasets", f"no dataset named {', '.join(missing)}")
+    for dataset_id in list(keep):
+        parent = meta.datasets[dataset_id].parent_id
+        while parent is not None:
+            keep.add(parent)
+            parent = meta.datasets[parent].parent_id
+    return MetaState(meta.name, meta.classes, meta.tag_metas,
+                     {i: d for i, d in meta.datasets.items() if i in keep})
