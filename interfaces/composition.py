@@ -16,13 +16,13 @@ from application.compliance.history import History
 from application.compliance.proofs import Proofs
 from application.compliance.replay import Replay
 from application.core.ledger_core import LedgerCore
+from application.core.recorded import RecordedOperations
 from application.core.states import States
 from application.items.annotations import Annotations
 from application.items.items import Items
 from application.ledger import Ledger
 from application.media.media_files import MediaFiles
 from application.projects.projects import Projects
-from application.sessions.recorded import RecordedOperations
 from application.sessions.sessions import Sessions
 from application.settings import Settings
 from application.transfer.exports import Exports

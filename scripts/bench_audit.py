@@ -26,12 +26,10 @@ from uuid import UUID, uuid4
 
 import sqlalchemy as sa
 
+from application import AuditFilter, Ledger, Settings
 from application.core.bulk import BATCH_ITEMS, Batch
 from application.core.catalog import catalog_entry
-from application.ledger import Ledger
 from application.ports import ProjectWrite
-from application.settings import Settings
-from application.views.audit import AuditFilter
 from domain.item import Item
 from domain.state import ItemState, MetaState
 from domain.values import AnnotationObject, Context, Dataset, MediaLink, ObjectClass, Tag, TagMeta
@@ -143,7 +141,8 @@ def main() -> None:
 
     def actor_window(_: int) -> object:
         since = rng.uniform(t_start, t_end - span)
-        page = app.audit.query(AuditFilter(actor=rng.choice(ACTORS), since=since, until=since + span))
+        where = AuditFilter(actor=rng.choice(ACTORS), since=since, until=since + span)
+        page = app.audit.query(where)
         assert page.rows, "no rows in the window"
         return page
 

@@ -28,9 +28,9 @@ from uuid import uuid4
 
 import sqlalchemy as sa
 
+from application import Settings
 from application.core.bulk import Batch
 from application.ports import SYSTEM_PROJECT, ProjectWrite
-from application.settings import Settings
 from domain.session import AppSession, NodeRef
 from interfaces.composition import build_ledger
 from projections.runner import catch_up
@@ -77,7 +77,7 @@ def build(app: object) -> tuple[WorkflowView, int, float]:
     view = WorkflowView(app.workflow.view.storage)  # type: ignore[attr-defined]
     view.reset()
     started = time.perf_counter()
-    applied = catch_up(app.core, view)  # type: ignore[arg-type]
+    applied = catch_up(app.core, view)  # type: ignore[attr-defined]
     return view, applied, time.perf_counter() - started
 
 

@@ -85,7 +85,7 @@ def reset_pg(url: str) -> None:
 
 
 def seed(db_url: str, items: int) -> tuple[str, list[str], str]:
-    from application.settings import Settings
+    from application import Settings
     from domain.values import Context, MediaLink, ObjectClass
     from interfaces.composition import build_ledger
 

@@ -2,7 +2,7 @@
 
 Exports read only what the media access rule allows (the format adapters hold it). An
 export called without a session records one of its own
-(:mod:`application.sessions.recorded`): the project or version read, the folder written.
+(:mod:`application.core.recorded`): the project or version read, the folder written.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from pathlib import Path
 from uuid import UUID
 
 from application.core.progress import ProgressFn, no_progress
+from application.core.recorded import RecordedOperations
 from application.ports import FormatAdapters
-from application.sessions.recorded import RecordedOperations
 from application.versions.versions import CURRENT, Versions
 from domain.values import Context
 

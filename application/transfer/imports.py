@@ -9,7 +9,7 @@ in: files on this machine, read by its operator (``from_files``: the CLI), which
 link local files inside the folders read; and files a client uploaded (``from_upload``:
 HTTP), whose images go into the media store and whose links must be data
 (``domain.media_policy``). An import called without a session records one of its own
-(:mod:`application.sessions.recorded`).
+(:mod:`application.core.recorded`).
 """
 
 from __future__ import annotations
@@ -23,9 +23,9 @@ from application.core.bulk import BATCH_ITEMS, Batch, item_batch
 from application.core.ledger_core import LedgerCore
 from application.core.loading import gc_paused
 from application.core.progress import ProgressFn, no_progress
+from application.core.recorded import RecordedOperations
 from application.items.items import assign_id
 from application.ports import FormatAdapters, ProjectWrite
-from application.sessions.recorded import RecordedOperations
 from application.transfer.sync import plan_meta, sync_item
 from application.views.projects import ImportResult
 from domain.digest import meta_hash

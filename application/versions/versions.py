@@ -3,7 +3,7 @@
 Creating a version reads the project's head (log position and incremental digest) and
 records one event: O(1) at any project size. Compare, restore, revert and export
 rebuild states from snapshots plus the log's tail. Create, restore and revert called
-without a session record one of their own (:mod:`application.sessions.recorded`).
+without a session record one of their own (:mod:`application.core.recorded`).
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from application.core.clock import utc_now
 from application.core.ledger_core import LedgerCore
 from application.core.loading import gc_paused
 from application.core.progress import ProgressFn, no_progress
+from application.core.recorded import RecordedOperations
 from application.core.states import Manifest, States
 from application.ports import ProjectWrite
-from application.sessions.recorded import RecordedOperations
 from application.versions.revert import plan_revert
 from domain.compare import Comparison, compare
 from domain.digest import meta_hash

@@ -32,7 +32,7 @@ from domain.geometry.png import Mask, decode_mask, info_of, mask_moments
 Point = tuple[float, float]
 Ring = list[Point]
 Box = tuple[float, float, float, float]
-Edge = tuple[float, float, float, float]  # y_low, y_high, x at y_low, dx/dy
+Edge = tuple[float, float, float, float]  # y_low, y_high, x at y_low, x at y_high
 
 AREA_SHAPES = frozenset({"rectangle", "polygon", "oriented_bbox"})
 MASK_SHAPES = frozenset({"bitmap", "alpha_mask"})
@@ -179,20 +179,31 @@ def _widen(box: Box) -> Box:
 
 
 def _edges(rings: list[Ring]) -> list[Edge]:
+    """The non-horizontal edges of ``rings``, each by its two ends, lower end first.
+
+    Ends rather than a slope: ``dx / dy`` of an edge that is all but horizontal overflows
+    to infinity (13 / 2e-313), which made such a polygon's area infinite and its IoU 0.
+    """
     out = []
     for ring in rings:
         x0, y0 = ring[-1]
         for x1, y1 in ring:
             if y0 < y1:
-                out.append((y0, y1, x0, (x1 - x0) / (y1 - y0)))
+                out.append((y0, y1, x0, x1))
             elif y1 < y0:
-                out.append((y1, y0, x1, (x0 - x1) / (y0 - y1)))
+                out.append((y1, y0, x1, x0))
             x0, y0 = x1, y1
     return out
 
 
+def _x_at(edge: Edge, y: float) -> float:
+    """Where ``edge`` crosses height ``y``, for ``y`` within its height range."""
+    low, high, x0, x1 = edge
+    return x0 + (x1 - x0) * ((y - low) / (high - low))
+
+
 def _spans(edges: list[Edge], y: float) -> list[tuple[float, float]]:
-    xs = sorted([x + (y - low) * slope for low, _, x, slope in edges])
+    xs = sorted([_x_at(e, y) for e in edges])
     return list(zip(xs[0::2], xs[1::2], strict=False))
 
 
@@ -216,7 +227,7 @@ def _crossings(edges: list[Edge], y0: float, y1: float) -> list[float]:
     Edges keep their left-to-right order through most strips, which one sort detects; only
     strips where the order changes pay for comparing every pair.
     """
-    ends = sorted((x + (y0 - low) * s, x + (y1 - low) * s) for low, _, x, s in edges)
+    ends = sorted((_x_at(e, y0), _x_at(e, y1)) for e in edges)
     if all(a[1] <= b[1] for a, b in pairwise(ends)):
         return []
     h = y1 - y0
@@ -258,9 +269,10 @@ def _sweep(ra: list[Ring], rb: list[Ring]) -> tuple[float, float, float]:
 def _raster(edges: list[Edge], right: int) -> dict[int, int]:
     """Rows of pixels whose centres lie inside; pixel ``x`` is bit ``right - 1 - x``."""
     crossings: dict[int, list[float]] = {}
-    for low, high, x, slope in edges:
+    for edge in edges:
+        low, high = edge[0], edge[1]
         for y in range(math.ceil(low - 0.5), math.ceil(high - 0.5)):
-            crossings.setdefault(y, []).append(x + (y + 0.5 - low) * slope)
+            crossings.setdefault(y, []).append(_x_at(edge, y + 0.5))
     rows = {}
     for y, xs in crossings.items():
         xs.sort()

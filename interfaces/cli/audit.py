@@ -9,7 +9,7 @@ from uuid import UUID
 import typer
 from rich.table import Table
 
-from application.views.audit import AuditFilter, AuditRow
+from application import AuditFilter, AuditRow
 from domain.errors import ValidationError
 from domain.times import parse_time
 from interfaces import csv_cells

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from application.views.projects import ImportResult
+from application import ImportResult
 from interfaces.cli.runtime import Runtime, fail, out_console, print_json, progress_bar, runtime
 
 import_app = typer.Typer(no_args_is_help=True, help="Import a project from files.")
@@ -24,8 +24,8 @@ def _run(rt: Runtime, fmt: str, path: Path, project: str | None, into: str | Non
         fail("give exactly one of --project NAME or --into PROJECT", 2)
     target = rt.project(into) if into else None
     with progress_bar(f"import {fmt}") as report:
-        return rt.ledger.imports.from_files(fmt, path, rt.ctx, name=project, into=target, images=images,
-                                   progress=report)
+        return rt.ledger.imports.from_files(fmt, path, rt.ctx, name=project, into=target,
+                                            images=images, progress=report)
 
 
 def _show(result: ImportResult, json: bool) -> None:

@@ -8,7 +8,7 @@ from uuid import UUID
 import typer
 from rich.table import Table
 
-from application.views.history import ObjectState
+from application import ObjectState
 from domain.changes import geometry_summary
 from domain.errors import NotFoundError
 from interfaces.cli.runtime import Runtime, out_console, print_json, runtime

@@ -14,7 +14,7 @@ import typer
 from eventsourcing.persistence import PersistenceError
 from sqlalchemy.exc import SQLAlchemyError
 
-from application.settings import Settings
+from application import Settings
 from domain.errors import AnnoledgerError, NotFoundError
 from interfaces.cli import files, log, projects, serve, sessions, tokens, versions, workflow
 from interfaces.cli.audit import audit as audit_command

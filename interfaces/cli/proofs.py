@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from application.views.proofs import ProofReport
+from application import ProofReport
 from interfaces.cli.runtime import Runtime, fail, out_console, print_json
 
 

@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from application.views.projects import LogEntry
+from application import LogEntry
 from domain.times import parse_time
 from interfaces.cli.runtime import fail, out_console, print_json, runtime
 

@@ -14,8 +14,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from application.ledger import Ledger
-from application.settings import Settings
+from application import Ledger, Settings
 from domain.values import Context
 from interfaces.composition import build_ledger
 

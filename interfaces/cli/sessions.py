@@ -9,7 +9,7 @@ from uuid import UUID
 import typer
 from rich.table import Table
 
-from application.views.sessions import SessionView
+from application import SessionView
 from domain.session import NodeRef
 from interfaces.cli.runtime import fail, out_console, print_json, runtime
 

@@ -8,7 +8,7 @@ from uuid import UUID
 import typer
 from rich.table import Table
 
-from application.views.tokens import TokenView
+from application import TokenView
 from interfaces.cli.runtime import fail, out_console, print_json, runtime
 
 app = typer.Typer(no_args_is_help=True, help="Bearer tokens for the HTTP API.")

@@ -106,7 +106,8 @@ def restore(
     pid = rt.project(project)
     only = [d.strip() for d in datasets.split(",") if d.strip()] if datasets else None
     with progress_bar("restore") as report:
-        new = rt.ledger.versions.restore(pid, number, rt.ctx, name=name, datasets=only, progress=report)
+        new = rt.ledger.versions.restore(pid, number, rt.ctx, name=name, datasets=only,
+                                         progress=report)
     view = rt.ledger.projects.view(new)
     if json:
         print_json({"project": str(new), "name": view.name})

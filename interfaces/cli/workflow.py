@@ -15,7 +15,7 @@ import networkx as nx
 import typer
 from rich.table import Table
 
-from application.ports import WorkflowPort
+from application import WorkflowPort
 from interfaces.cli.runtime import out_console, print_json, runtime
 from projections.workflow_export import FORMATS, export
 from projections.workflow_lineage import to_ndjson

@@ -19,9 +19,8 @@ from uuid import UUID
 from fastapi import Depends, Header, Path, Query, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from application.access import authorization
-from application.access.principal import Principal
-from application.ledger import Ledger
+from application import Ledger, Principal
+from application import resolve_project as readable_project
 from domain.token import ADMIN, ANNOTATE, MANAGE, READ
 from domain.values import Context
 from interfaces.http.errors import Problem
@@ -76,7 +75,7 @@ class Access:
 
 def resolve_project(ledger: Ledger, ref: str, by: Principal | None = None) -> UUID:
     """A project by id (one lookup) or by unique name, among those ``by`` may read."""
-    return authorization.resolve_project(ledger.projects, ref, by)
+    return readable_project(ledger.projects, ref, by)
 
 
 def _forbid(principal: Principal, detail: str) -> Problem:

@@ -20,8 +20,7 @@ from pathlib import Path, PurePosixPath
 from typing import BinaryIO
 from uuid import UUID
 
-from application.ledger import Ledger
-from application.views.projects import ImportResult
+from application import ImportResult, Ledger
 from domain.errors import ValidationError
 from domain.values import Context
 from interfaces.http.download_names import folder_label

@@ -15,8 +15,7 @@ from fastapi import APIRouter, FastAPI, HTTPException
 from fastapi.openapi.utils import get_openapi
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from application.ledger import Ledger
-from application.settings import Settings
+from application import Ledger, Settings
 from interfaces import web
 from interfaces.composition import build_ledger, close_storage
 from interfaces.http import errors, openapi

@@ -11,9 +11,7 @@ from importlib.resources import as_file, files
 
 import uvicorn
 
-from application.demo import seed_demo
-from application.ledger import Ledger
-from application.settings import Settings
+from application import Ledger, Settings, seed_demo
 from domain.values import Context
 from interfaces.composition import build_ledger
 

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from pydantic import Field, StrictBool, StrictInt
 
-from application.views.sessions import SessionView
+from application import SessionView
 from domain.session import NodeRef
 from interfaces.http.schemas import Page, RequestBody, Schema
 

@@ -29,8 +29,9 @@ DATA = ROOT.parent / "shared" / "data"
 NOTES = [
     "Same generated items (real COCO val2014 polygons and bboxes, real Supervisely shapes, "
     "each moved by a random offset) and the same edits feed every system.",
-    "ours: the public application API (import_state, change_object, create_version, restore, "
-    "state_of, diff) with the product's default settings, on an SQLite file.",
+    "ours: the public application API (ledger.imports.new_project, items.change_object, "
+    "versions.create / restore / state_of / diff) with the product's default settings, "
+    "on an SQLite file.",
     "plain eventsourcing: library defaults (eventsourcing.sqlite, JSON transcoder, no "
     "compression, no snapshots, collector untouched); one aggregate per image, one event per "
     "object, one save per image; version = recorded log position; restore = full replay "

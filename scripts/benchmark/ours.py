@@ -12,8 +12,7 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from application.ledger import Ledger
-from application.settings import Settings
+from application import Ledger, Settings
 from domain.state import ProjectState
 from infrastructure.persistence.factory import dispose_engines
 from interfaces.composition import build_ledger
@@ -40,7 +39,7 @@ class Ours:
 
     def import_state(self, state: ProjectState, advance: Callable[[int], None],
                      name: str | None = None) -> float:
-        """Seconds for ``app.import_state`` (validation, encoding, one transaction),
+        """Seconds for ``ledger.imports.new_project`` (validation, encoding, one transaction),
         less the time the benchmark spent generating items on demand."""
         with Timer() as t:
             result = self.app.imports.new_project(state, self.ctx, name=name,
@@ -52,7 +51,8 @@ class Ours:
 
     def edit(self, e: Edit) -> float:
         with Timer() as t:
-            self.app.items.change_object(self.ids[e.key], e.object_id, self.ctx, geometry=e.geometry)
+            self.app.items.change_object(self.ids[e.key], e.object_id, self.ctx,
+                                         geometry=e.geometry)
         return t.seconds
 
     def create_version(self, title: str) -> float:
@@ -61,7 +61,7 @@ class Ours:
         return t.seconds
 
     def restore(self, number: int) -> tuple[float, UUID]:
-        """Seconds for ``app.restore`` (a new project holding version ``number``)."""
+        """Seconds for ``ledger.versions.restore`` (a new project holding version ``number``)."""
         with Timer() as t:
             new = self.app.versions.restore(self.pid, number, self.ctx,
                                    name=f"restored {number} {self.pid.hex[:8]} {id(t)}")

@@ -74,7 +74,7 @@ def test_threads_editing_different_items_never_conflict(api: Api, demo: UUID) ->
 def test_processes_editing_one_item_through_a_server_lose_no_update(
         api: Api, demo: UUID, api_settings: Settings) -> None:
     item, _ = first_item(api, demo)
-    token = build_ledger(api_settings).issue_token("annotator", Context("t"), name="proc").secret
+    token = build_ledger(api_settings).tokens.issue("annotator", Context("t"), name="proc").secret
     port = free_port()
     base = f"http://127.0.0.1:{port}{API}"
     with live_server(api_settings.db_url, port, "--workers", "2", "--no-demo") as server:

@@ -45,7 +45,7 @@ def test_an_uploaded_file_is_stored_once_by_content_and_served_back(api: Api) ->
     media = api.get(f"/projects/{pid}/items/{ids[1]}").json()["media"]
     assert media["sha256"] == hashlib.sha256(image).hexdigest()
     assert (media["width"], media["height"], media["size"]) == (8, 6, len(image))
-    stored = [p for p in (api.ledger.media.root).rglob("*")  # type: ignore[union-attr]
+    stored = [p for p in (api.ledger.media.media_store.root).rglob("*")  # type: ignore[attr-defined]
               if p.is_file()]
     assert len(stored) == 1
     assert api.get(f"/projects/{pid}/items/{ids[0]}/media").content == image

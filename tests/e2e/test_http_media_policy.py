@@ -101,7 +101,7 @@ def test_an_uploaded_image_is_linked_by_its_store_reference_and_exported_with_by
                  json={"dataset_id": 1, "name": "a.png", "media": media})
     assert r.status_code == 201, r.text
     # The link an earlier release handed out (the stored file's URI) still designates it.
-    store = api.ledger.media
+    store = api.ledger.media.media_store
     assert store is not None
     legacy = store.locate(sha).as_uri()  # type: ignore[union-attr]
     r = api.post(f"/projects/{pid}/items", headers=annotator, json=_item(legacy, sha, "b.png"))
@@ -127,7 +127,7 @@ def test_an_export_reads_only_the_store_never_a_remote_or_stored_server_file(
     assert r.status_code == 201, r.text
     # Written through the application, as an earlier release accepted over HTTP.
     api.ledger.items.upload_item(UUID(pid), ds, "passwd", MediaLink(ETC_PASSWD, SHA, 10, 8, 6),
-                           Context("old release"))
+                                 Context("old release"))
     files = _export(api, pid)
     assert sorted(n for n in files if "/img/" in n) == ["ds/img/s.png"]
     assert files["ds/img/s.png"] == image
@@ -178,17 +178,17 @@ def test_the_export_zip_never_follows_a_link_out_of_the_media_roots(
 ) -> None:
     pid, ds = _project(api)
     api.ledger.items.upload_item(UUID(pid), ds, "a.png", MediaLink("s3://b/a.png", SHA, 1, 8, 6),
-                           Context("tests"))
+                                 Context("tests"))
     secret = tmp_path / "secret.txt"
     secret.write_text("top secret")
-    write = api.ledger.export_files
+    write = api.ledger.exports.to_files
 
     def planting(*args: Any, **kwargs: Any) -> None:
         write(*args, **kwargs)
         outdir = Path(args[2])
         os.symlink(secret, outdir / "ds" / "img" / "a.png")  # a link the writer never makes
 
-    monkeypatch.setattr(api.ledger, "export_files", planting)
+    monkeypatch.setattr(api.ledger.exports, "to_files", planting)
     files = _export(api, pid)
     assert "ds/img/a.png" not in files
     assert b"top secret" not in b"".join(files.values())
@@ -210,7 +210,7 @@ def test_a_media_root_lends_its_files_but_not_its_links_out(
     ds = ledger.projects.create_dataset(pid, "ds", Context("t")).id
     for name in ("good.png", "evil.png"):
         ledger.items.upload_item(pid, ds, name, MediaLink(f"file://{root / name}", SHA, 1, 4, 3),
-                           Context("t"))
+                                 Context("t"))
     r = client.get(f"/api/v1/projects/{pid}/versions/current/export", headers=admin)
     assert r.status_code == 200, r.text
     with zipfile.ZipFile(io.BytesIO(r.content)) as zf:

@@ -60,7 +60,8 @@ class Env:
         return self.api.ledger.projects.create_dataset(self.p, self.name(), CTX).id
 
     def cls(self) -> int:
-        return self.api.ledger.projects.add_class(self.p, ObjectClass(0, self.name(), "point"), CTX).id
+        return self.api.ledger.projects.add_class(self.p, ObjectClass(0, self.name(), "point"),
+                                                  CTX).id
 
     def tag(self) -> int:
         return self.api.ledger.projects.add_tag_meta(self.p, TagMeta(0, self.name()), CTX).id
@@ -186,7 +187,8 @@ def test_every_endpoint_answers_every_caller_as_its_role_and_scope_allow(
         api: Api, demo: UUID) -> None:
     other = api.ledger.projects.create("other", CTX)
     env = Env(api, demo, _demo_zip())
-    env.file_item = api.ledger.annotations.upload_file(demo, DS, "file.png", io.BytesIO(png_bytes()), CTX)
+    env.file_item = api.ledger.annotations.upload_file(demo, DS, "file.png",
+                                                       io.BytesIO(png_bytes()), CTX)
     env.sha = api.ledger.items.get(env.file_item).media.sha256
     revoked = api.ledger.tokens.issue("admin", CTX)
     api.ledger.tokens.revoke(revoked.view.id, CTX)

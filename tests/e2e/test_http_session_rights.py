@@ -266,7 +266,8 @@ def test_media_by_hash_is_served_to_a_limited_token_only_for_its_items(
     for p, color in ((mine, "green"), (theirs, "yellow")):
         d = ds[p]
         assert d is not None
-        item = api.ledger.annotations.upload_file(p, d.id, "f.png", io.BytesIO(png_bytes(color=color)), CTX)
+        item = api.ledger.annotations.upload_file(p, d.id, "f.png",
+                                                  io.BytesIO(png_bytes(color=color)), CTX)
         shas[p] = api.ledger.items.get(item).media.sha256
     reader = api.token("auditor", mine)
     assert api.client.get(f"{API}/media/{shas[mine]}", headers=reader).status_code == 200

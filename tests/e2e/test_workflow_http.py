@@ -28,7 +28,8 @@ def _session(api: Api, app: str, kind: str, inputs: list[dict[str, str]],
 
 
 def _story(api: Api) -> dict[str, Any]:
-    project = api.ledger.imports.from_files("supervisely", DEMO, Context("ops"), name="cats").project
+    project = api.ledger.imports.from_files("supervisely", DEMO, Context("ops"),
+                                            name="cats").project
     assert api.post("/projects/cats/versions", json={"title": "first"}).status_code == 201
     split = _session(api, "split", "split", [{"type": "project", "ref": "cats"}],
                      [{"type": "dataset", "ref": "cats/train", "title": "train"}])

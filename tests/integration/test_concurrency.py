@@ -101,16 +101,16 @@ def test_two_writers_on_one_item_from_the_same_version_one_is_refused(
     other = ledger(db_url)
     item = project.items[0]
     meta = app.projects.get(project.pid).meta
-    mine, theirs = app.items.get(item), other.get_item(item)
+    mine, theirs = app.items.get(item), other.items.get(item)
     assert mine.version == theirs.version == 1
     mine.add_object(meta, box(1, 101), ctx)
     app.core.save_item(mine)
     theirs.add_object(meta, box(2, 202), Context("bob"))
     with pytest.raises(StaleVersionError):
         other.core.save_item(theirs)
-    assert set(other.get_item(item).objects) == {101}  # the refused save left nothing
+    assert set(other.items.get(item).objects) == {101}  # the refused save left nothing
     assert app.core.store.catalog_entry(item).version == 2  # type: ignore[union-attr]
-    other.add_object(item, box(2, 202), Context("bob"))  # again, from the new version
+    other.items.add_object(item, box(2, 202), Context("bob"))  # again, from the new version
     assert set(app.items.get(item).objects) == {101, 202}  # no lost update
     assert app.proofs.verify(project.pid)[0].ok
 
@@ -122,8 +122,8 @@ def test_racing_writers_on_one_item_exactly_one_wins_each_round(
     item = project.items[0]
 
     def attempt(writer: Ledger, object_id: int, version: int) -> Callable[[], int]:
-        return lambda: writer.add_object(item, box(object_id, object_id), ctx,
-                                         expected_version=version)
+        return lambda: writer.items.add_object(item, box(object_id, object_id), ctx,
+                                               expected_version=version)
 
     for round_ in range(4):
         version = app.items.get(item).version

@@ -34,7 +34,7 @@ class Stored:
 
 def ledger(db_url: str, key: str = "") -> Ledger:
     return build_ledger(Settings(db_url=db_url, cipher_key=key, snapshot_every=5,
-                              item_snapshot_every=2))
+                                 item_snapshot_every=2))
 
 
 def import_demo(app: Ledger) -> UUID:
@@ -78,9 +78,9 @@ def test_no_plaintext_is_stored_with_a_key(stored: Stored) -> None:
 
 
 def test_encrypted_states_round_trip_to_the_imported_content(stored: Stored) -> None:
-    source, _ = stored.app._formats().read("supervisely", DEMO)
+    source, _ = stored.app.imports.formats.read("supervisely", DEMO)
     reader = ledger(stored.app.core.env["ANNOLEDGER_DB"], stored.key)  # a second process, say
-    state = reader.state_of(stored.pid, "current")
+    state = reader.versions.state_of(stored.pid, "current")
     assert (state.meta.classes, state.meta.tag_metas, state.meta.datasets) == (
         source.meta.classes, source.meta.tag_metas, source.meta.datasets)
     assert state.items.keys() == source.items.keys()
@@ -92,7 +92,7 @@ def test_encrypted_states_round_trip_to_the_imported_content(stored: Stored) -> 
         assert got.objects[:len(item.objects)] == item.objects
         assert len(got.objects) == len(item.objects) + extra
     assert any(o.labeler == "Armen" for i in state.items.values() for o in i.objects)
-    assert reader.get_item(reader.projects.resolve_item(stored.pid, "ds/cat1.jpg")).version == 2
+    assert reader.items.get(reader.projects.resolve_item(stored.pid, "ds/cat1.jpg")).version == 2
 
 
 def test_verify_passes_over_encrypted_states(stored: Stored) -> None:
@@ -105,10 +105,10 @@ def test_reading_with_a_wrong_or_no_key_fails(stored: Stored, key: str) -> None:
     other = ledger(stored.app.core.env["ANNOLEDGER_DB"],
                    AESCipher.create_key(16) if key == "wrong" else "")
     with pytest.raises(ValueError) as info:
-        other.get_project(stored.pid)
+        other.projects.get(stored.pid)
     assert not isinstance(info.value, AnnoledgerError)  # a decryption failure, not a refusal
     with pytest.raises(ValueError):
-        other.state_of(stored.pid, "current")
+        other.versions.state_of(stored.pid, "current")
 
 
 def test_an_encrypted_state_read_without_the_key_is_a_value_error_whatever_its_first_byte(
@@ -116,8 +116,8 @@ def test_an_encrypted_state_read_without_the_key_is_a_value_error_whatever_its_f
 ) -> None:
     """Ciphertext starts with a random nonce: 1 in 256 looks like our lz4 flag byte."""
     plain = ledger(stored.app.core.env["ANNOLEDGER_DB"])
-    assert plain.mapper.compressor is not None
+    assert plain.core.mapper.compressor is not None
     [record] = stored.app.core.store.log(stored.pid, lte=1)
     for first in (0x01, 0x7F):  # the lz4 flag, and no flag at all
         with pytest.raises(ValueError):
-            plain.mapper.compressor.decompress(bytes([first]) + record.state[1:])
+            plain.core.mapper.compressor.decompress(bytes([first]) + record.state[1:])

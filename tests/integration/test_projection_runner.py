@@ -121,7 +121,7 @@ def test_a_view_resumes_from_its_position_after_a_restart(app: Ledger) -> None:
     _write(app, 2)
     restarted = Counted(_storage(app))  # a new process: nothing in memory
     assert restarted.position() == half[-1][0].id
-    catch_up(app, restarted, batch=5)
+    catch_up(app.core, restarted, batch=5)
     counts = restarted.counts()
     assert set(counts) == _expected(app)
     assert max(counts.values()) == 1  # none applied twice
@@ -131,7 +131,7 @@ def test_a_view_resumes_from_its_position_after_a_restart(app: Ledger) -> None:
 def test_two_runners_at_once_apply_each_event_once(app: Ledger) -> None:
     _write(app, 6)
     views = [Counted(_storage(app)), Counted(_storage(app))]
-    runners = [ProjectionRunner(app, [v]) for v in views]
+    runners = [ProjectionRunner(app.core, [v]) for v in views]
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -156,7 +156,7 @@ def test_a_view_handles_only_its_classes(app: Ledger) -> None:
     _write(app, 2)
     assert Counted.handled_classes() == {Project.Event, STARTED}
     view = Counted(_storage(app))
-    ProjectionRunner(app, [view]).catch_up()
+    ProjectionRunner(app.core, [view]).catch_up()
     log = _log(app)
     strays = {n.id for n, e in log if isinstance(e, Stray.Event)}
     items = {n.id for n, e in log if not isinstance(e, Project.Event | STARTED)}

@@ -93,7 +93,8 @@ def test_bisect_finds_the_planted_faulty_event(app: Ledger) -> None:
     planted: dict[str, int] = {}
     for step in range(80):
         assert moved_item is not None and victim_item is not None
-        app.items.change_object(moved_item, moved.id, labeler, geometry=shifted(moved.geometry, step))
+        app.items.change_object(moved_item, moved.id, labeler,
+                                geometry=shifted(moved.geometry, step))
         if step == 23:
             app.items.change_object(victim_item, victim.id, mallory, class_id=lynx.id)
             planted["class"] = app.projects.view(pid).position

@@ -62,7 +62,7 @@ def race(count: int, work: Callable[[int], Any]) -> list[Any]:
 def no_precheck(app: Ledger, monkeypatch: pytest.MonkeyPatch) -> Ledger:
     """The application with its read-then-write name check turned off, as when another
     writer commits between that check and the write: only the database is left."""
-    monkeypatch.setattr(app, "check_name_free", lambda *_args, **_kw: None)
+    monkeypatch.setattr(app.core, "check_name_free", lambda *_args, **_kw: None)
     return app
 
 
@@ -95,13 +95,13 @@ def test_the_database_refuses_an_import_and_a_restore_of_a_taken_name(
 ) -> None:
     pid = no_precheck.imports.from_files("supervisely", DEMO, ctx, name="cats").project
     no_precheck.versions.create(pid, ctx, "v1")
-    events_before = no_precheck.store.max_notification_id()
+    events_before = no_precheck.core.store.max_notification_id()
     with pytest.raises(DuplicateNameError, match="'cats'"):
         no_precheck.imports.from_files("supervisely", DEMO, ctx, name="cats")
     with pytest.raises(DuplicateNameError, match="'cats'"):
-        no_precheck.restore(pid, 1, ctx, name="cats")
+        no_precheck.versions.restore(pid, 1, ctx, name="cats")
     assert names(no_precheck) == ["cats"]
-    assert no_precheck.store.max_notification_id() == events_before  # nothing written
+    assert no_precheck.core.store.max_notification_id() == events_before  # nothing written
 
 
 def test_parallel_creates_in_threads_make_one_project(app: Ledger, ctx: Context) -> None:
@@ -183,7 +183,7 @@ def test_a_database_written_before_the_index_gets_it(tmp_path: Path, ctx: Contex
     app = ledger(f"sqlite:///{db}")
     try:
         assert sorted(names(app)) == ["cats", "cats v1"]
-        app.check_name_free = lambda *_args, **_kw: None  # type: ignore[method-assign]
+        app.core.check_name_free = lambda *_args, **_kw: None  # type: ignore[method-assign]
         with pytest.raises(DuplicateNameError, match="'cats'"):
             app.projects.create("cats", ctx)
         cats = app.projects.resolve("cats")
@@ -238,5 +238,5 @@ def test_a_database_with_shared_names_keeps_working_and_says_which(
     assert "not unique" not in caplog.text
     assert "annoledger_project_name" in _index_names(db_url)
     with pytest.raises(DuplicateNameError, match="'dogs'"):
-        fixed.check_name_free = lambda *_args, **_kw: None  # type: ignore[method-assign]
+        fixed.core.check_name_free = lambda *_args, **_kw: None  # type: ignore[method-assign]
         fixed.projects.create("dogs", ctx)

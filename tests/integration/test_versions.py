@@ -127,7 +127,8 @@ def test_revert_brings_back_the_exact_digest_and_keeps_history(
     pid, v1 = _versioned_then_edited(app, ctx, tmp_path)
     item = app.projects.resolve_item(pid, "ds/dog3.jpg")
     app.items.remove(item, ctx)
-    app.projects.add_class(pid, app.projects.get(pid).classes[2707428].__class__(0, "bird", "point"), ctx)
+    app.projects.add_class(
+        pid, app.projects.get(pid).classes[2707428].__class__(0, "bird", "point"), ctx)
     before = app.projects.view(pid).position
 
     app.versions.revert(pid, 1, ctx)

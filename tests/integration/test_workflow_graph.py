@@ -55,7 +55,7 @@ def test_restart_resumes_and_equals_a_rebuild_from_scratch(app: Ledger) -> None:
 
     restarted = WorkflowView(storage)  # a new process: nothing in memory
     assert restarted.position() == half[-1].id
-    catch_up(app, restarted, batch=7)
+    catch_up(app.core, restarted, batch=7)
     resumed = restarted.graph()
     rows = _row_counts(restarted)
     assert rows["current nodes"] == len(resumed) and rows["current edges"] == len(
@@ -63,7 +63,7 @@ def test_restart_resumes_and_equals_a_rebuild_from_scratch(app: Ledger) -> None:
 
     restarted.reset()
     assert restarted.position() == 0 and len(restarted.graph()) == 0
-    catch_up(app, restarted)
+    catch_up(app.core, restarted)
     _same(resumed, restarted.graph())
     assert _row_counts(restarted) == rows
 

@@ -368,6 +368,16 @@ def _in_triangle(t: list[float], x: float, y: float) -> bool:
     return all(v * turn >= 0 for v in sides)
 
 
+def test_an_all_but_horizontal_edge_keeps_the_area_finite() -> None:
+    """A subnormal ``dy`` once gave the edge an infinite slope, an infinite area and IoU 0."""
+    tiny = 2.2250738585e-313
+    ta, tb = polygon((0, 0), (0, 2), (13, tiny)), polygon((0, 0), (0, 6), (11, 2))
+    flat = polygon((0, 0), (0, 2), (13, 0))
+    assert iou("polygon", ta, "polygon", tb) == pytest.approx(iou("polygon", flat, "polygon", tb))
+    assert iou("polygon", ta, "polygon", tb) == pytest.approx(143 / 961)  # (143/24) / (961/24)
+    assert iou("polygon", ta, "bitmap", bitmap(["#"])) == pytest.approx(1 / 13)
+
+
 def test_a_triangle_shrunk_to_a_point_overlaps_nothing() -> None:
     """The raster helper once counted every pixel inside such a triangle (0.0525 vs 0.0)."""
     a, b = [0.0] * 6, [0.0, 0.0, 0.0, 3.0, 14.0, 0.0]

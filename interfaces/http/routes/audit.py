@@ -10,7 +10,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Query
 
-from application.views.audit import AuditFilter
+from application import AuditFilter
 from domain.times import parse_time
 from interfaces.http.audit_schemas import (
     AuditRowPublic,
@@ -60,7 +60,8 @@ def history(access: ReadProject, item: UUID,
 @router.get("/projects/{project}/items/{item}/blame")
 def blame(access: ReadProject, item: UUID) -> list[BlamePublic]:
     """For each current object: its labeler, who added it, who changed it last and when."""
-    return [BlamePublic(**_renamed(b.as_json())) for b in access.ledger.history.blame(access.pid, item)]
+    lines = access.ledger.history.blame(access.pid, item)
+    return [BlamePublic(**_renamed(b.as_json())) for b in lines]
 
 
 def _renamed(data: Any) -> Any:

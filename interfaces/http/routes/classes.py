@@ -41,7 +41,8 @@ def change_class(access: ManageProject, class_id: int, body: ClassUpdate) -> Cla
     """Change title, color, geometry config; the shape only while no object uses it."""
     changes = {k: v for k, v in body.model_dump(exclude_unset=True).items()
                if v is not None or k == "geometry_config"}
-    return class_public(access.ledger.projects.change_class(access.pid, class_id, access.ctx, **changes))
+    changed = access.ledger.projects.change_class(access.pid, class_id, access.ctx, **changes)
+    return class_public(changed)
 
 
 @router.delete("/{class_id}", status_code=204)

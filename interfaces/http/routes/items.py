@@ -100,8 +100,9 @@ async def upload_item(access: AnnotateProject, request: Request,
                               slug="validation")
             fields = FileFields.model_validate({"dataset_id": form.get("dataset_id"),
                                                 "name": form.get("name") or upload.filename})
-            item_id = await run_in_threadpool(ledger.annotations.upload_file, access.pid, fields.dataset_id,
-                                              fields.name, upload.file, access.ctx)
+            item_id = await run_in_threadpool(ledger.annotations.upload_file, access.pid,
+                                              fields.dataset_id, fields.name, upload.file,
+                                              access.ctx)
         elif kind in ("application/json", ""):
             body = ItemCreate.model_validate_json(await request.body())
             media = body.media

@@ -22,7 +22,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
-from application.sessions.openlineage import ingest
+from application import ingest_openlineage as ingest
 from interfaces.http.deps import Reader, Uploader
 from interfaces.http.errors import Problem
 from interfaces.http.json_depth import check_depth
@@ -46,7 +46,8 @@ async def post_lineage(access: Uploader, request: Request) -> list[LineageAccept
     events = data if isinstance(data, list) else [data]
 
     def run() -> list[LineageAccepted]:
-        done = [ingest(access.ledger.sessions, e, access.principal.actor, access.principal) for e in events]
+        sessions, principal = access.ledger.sessions, access.principal
+        done = [ingest(sessions, e, principal.actor, principal) for e in events]
         return [LineageAccepted(kind=d.kind, id=d.id, applied=d.applied) for d in done]
 
     return await run_in_threadpool(run)

@@ -66,5 +66,6 @@ def change_object(access: AnnotateProject, item: UUID, object_id: ObjectId, expe
 @router.delete("/{object}", status_code=204)
 def remove_object(access: AnnotateProject, item: UUID, object_id: ObjectId,
                   expected: IfMatch) -> Response:
-    version = access.ledger.annotations.remove_object(access.pid, item, expected, object_id, access.ctx)
+    version = access.ledger.annotations.remove_object(access.pid, item, expected, object_id,
+                                                      access.ctx)
     return Response(status_code=204, headers={"ETag": etag(version)})

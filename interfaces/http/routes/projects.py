@@ -7,7 +7,7 @@ from uuid import UUID
 
 from fastapi import APIRouter
 
-from application.ledger import Ledger
+from application import Ledger
 from interfaces.http.deps import (
     Limit,
     ManageProject,

@@ -69,7 +69,8 @@ def add_output(access: Uploader, session_id: UUID, body: NodeIn) -> SessionPubli
 
 @router.post("/{session_id}/progress")
 def report_progress(access: Uploader, session_id: UUID, body: ProgressIn) -> SessionPublic:
-    access.ledger.sessions.progress(session_id, body.done, body.total, body.message, by=access.principal)
+    access.ledger.sessions.progress(session_id, body.done, body.total, body.message,
+                                    by=access.principal)
     return SessionPublic.of(access.ledger.sessions.view(session_id, access.principal))
 
 

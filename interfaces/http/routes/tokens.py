@@ -6,7 +6,7 @@ from uuid import UUID
 
 from fastapi import APIRouter, Response
 
-from application.views.tokens import TokenView
+from application import TokenView
 from interfaces.http.deps import Admin, CurrentPrincipal, resolve_project
 from interfaces.http.schemas import (
     PrincipalPublic,

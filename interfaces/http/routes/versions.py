@@ -13,7 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse
 from starlette.background import BackgroundTask
 
-from application.access.authorization import require_unscoped
+from application import require_unscoped
 from domain.values import Version
 from interfaces.http.deps import Limit, ManageProject, Offset, ReadProject
 from interfaces.http.download_names import download_label
@@ -75,7 +75,8 @@ def diff_versions(access: ReadProject, a: Ref, b: Ref,
                                       Query(description="List objects per item")] = False,
                   ) -> DiffPublic:
     """Items and objects added, removed, changed from A to B; objects per class on each."""
-    result: dict[str, Any] = access.ledger.versions.diff(access.pid, _ref(a), _ref(b)).as_json(per_item)
+    comparison = access.ledger.versions.diff(access.pid, _ref(a), _ref(b))
+    result: dict[str, Any] = comparison.as_json(per_item)
     return DiffPublic.model_validate(result)
 
 
