@@ -24,8 +24,9 @@ if TYPE_CHECKING:
     from application.views.audit import AuditFilter, AuditPage, AuditRow
     from application.views.events import EventView
     from application.views.history import BlameLine, HistoryEntry, ObjectState
+    from application.views.items import SavedItem
     from application.views.projects import ImportResult, LogEntry, ProjectView, VerifyView
-    from application.views.proofs import ProofReport
+    from application.views.proofs import ProofReport, VerifyReport, ViewReport
     from application.views.replay import BisectResult, ReplayView
     from application.views.sessions import SessionView, node_json
     from application.views.tokens import IssuedToken, TokenView
@@ -50,11 +51,14 @@ _WHERE = {
     "BlameLine": "application.views.history",
     "HistoryEntry": "application.views.history",
     "ObjectState": "application.views.history",
+    "SavedItem": "application.views.items",
     "ImportResult": "application.views.projects",
     "LogEntry": "application.views.projects",
     "ProjectView": "application.views.projects",
     "VerifyView": "application.views.projects",
     "ProofReport": "application.views.proofs",
+    "VerifyReport": "application.views.proofs",
+    "ViewReport": "application.views.proofs",
     "BisectResult": "application.views.replay",
     "ReplayView": "application.views.replay",
     "SessionView": "application.views.sessions",
@@ -83,10 +87,13 @@ __all__ = [
     "ProjectView",
     "ProofReport",
     "ReplayView",
+    "SavedItem",
     "SessionView",
     "Settings",
     "TokenView",
+    "VerifyReport",
     "VerifyView",
+    "ViewReport",
     "WorkflowPort",
     "ingest_openlineage",
     "no_progress",

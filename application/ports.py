@@ -10,6 +10,7 @@ which project its events belong to and how the catalog changes.
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -76,6 +77,10 @@ class LogRecord:
     topic: str
     state: bytes
     chain: bytes
+    recorded_at: float | None = None
+    """When the row was written (the time index time travel reads); None when not read."""
+    project_id: UUID | None = None
+    """The log the row belongs to; None when not read (a project's own log)."""
 
     def stored_event(self) -> StoredEvent:
         return StoredEvent(self.originator_id, self.originator_version, self.topic, self.state)
@@ -266,15 +271,103 @@ class StoredManifest:
     error: str
 
 
+class ProjectReading(Protocol):
+    """One log and the rows derived from it, read in one consistent snapshot (so a writer
+    committing meanwhile cannot make a derived row look wrong)."""
+
+    @property
+    def head(self) -> ProjectHead | None:
+        """The log's head row; None when there is none."""
+
+    def records(self) -> Iterator[LogRecord]:
+        """The log in position order, with ``recorded_at``; each row's hash link is checked
+        as it is read (:attr:`chain` holds the outcome once the rows are read). Rows after
+        a break are still given, for checks that replay the log as stored."""
+
+    @property
+    def chain(self) -> ChainReport:
+        """The chain recomputed over the rows read, against the head row."""
+
+    @property
+    def broken(self) -> ChainReport | None:
+        """The first break, as soon as the row that breaks the chain was read."""
+
+    @property
+    def links(self) -> dict[int, bytes]:
+        """The recomputed links at the marked positions the chain reached intact."""
+
+    def catalog(self) -> list[CatalogEntry]:
+        """The catalog rows that name this project."""
+
+    def item_snapshots(self) -> list[ItemSnapshotRow]:
+        """Every aggregate snapshot (items, the project) of a stream in this log."""
+
+    def manifests(self) -> list[StoredManifest]:
+        """Every project snapshot as stored; ``error`` names what cannot be read."""
+
+
 class ProofStore(Protocol):
-    def chain_links(self, project_id: UUID, marks: Collection[int]
-                    ) -> tuple[ChainReport, dict[int, bytes]]: ...
+    """Reads for proofs: logs with their derived rows, as stored (bypassing the caches'
+    own fallbacks, which hide damage on purpose)."""
 
-    def project_events(self, project_id: UUID) -> Iterator[LogRecord]: ...
+    def reading(self, project_id: UUID, marks: Collection[int] = ()
+                ) -> AbstractContextManager[ProjectReading]:
+        """Open one log for reading; ``marks``: positions whose links to keep."""
 
-    def item_snapshots(self, project_id: UUID) -> list[ItemSnapshotRow]: ...
+    def logged_projects(self) -> list[UUID]:
+        """Every log that holds an event (with a head row or not)."""
 
-    def project_manifests(self, project_id: UUID) -> list[StoredManifest]: ...
+    def catalog_owners(self) -> list[UUID]:
+        """Every project the catalog names."""
+
+    def log_in_order(self, upto: int) -> Iterator[LogRecord]:
+        """Every event up to notification id ``upto``, in notification order, with its
+        ``project_id`` (what read models are derived from), streamed."""
+
+    def log_of_event(self, notification_id: int) -> UUID | None:
+        """The log an event belongs to (None: no such event)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RowMismatch:
+    """The first row of a read model that is not what the log gives."""
+
+    key: str
+    """Which row, as a person would name it (``event 31``, ``node project:...``)."""
+    text: str
+    """What differs (``actor 'mallory', log says 'alice'``)."""
+    notification_id: int | None = None
+    """The event the row derives from, when one does (to name the log it belongs to)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DerivedCheck:
+    label: str
+    rows: int
+    """Stored rows compared."""
+    upto: int
+    """The last event the read model had applied: what was recomputed."""
+    mismatch: RowMismatch | None = None
+
+
+class DerivedRows(Protocol):
+    """A read model whose rows ``verify`` recomputes from the log and compares, fed by
+    one pass over the log shared by every such model: :meth:`begin`, then :meth:`feed`
+    each event it :meth:`handles` in notification order, then :meth:`end`."""
+
+    label: str
+
+    def begin(self) -> int:
+        """Start; returns the last event the model had applied (later ones are ignored)."""
+
+    def handles(self, topic: str) -> bool:
+        """Whether events stored under ``topic`` derive rows of this model."""
+
+    def feed(self, record: LogRecord, event: Any) -> None:
+        """The next such event, decoded."""
+
+    def end(self) -> DerivedCheck:
+        """What was compared, and the first row that is not what the log gives."""
 
 
 # -- workflow ---------------------------------------------------------------------------

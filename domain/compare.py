@@ -102,14 +102,16 @@ def _item_changes(old: ItemState, new: ItemState, result: Comparison) -> ItemCha
                                            if old_tags[k] != new_tags[k])
     moved = (old.dataset_id, old.name, old.description) != (new.dataset_id, new.name,
                                                             new.description)
-    if changes.added or changes.removed or changes.modified or changes.tags_changed or moved:
+    described = old.info != new.info  # the format's data of the item (img_info, meta...)
+    if (changes.added or changes.removed or changes.modified or changes.tags_changed or moved
+            or described):
         return changes
     return None
 
 
 def _differs(a: AnnotationObject, b: AnnotationObject) -> bool:
-    return (a.class_id, a.geometry, _tags(a.tags), a.description) != (
-        b.class_id, b.geometry, _tags(b.tags), b.description)
+    return (a.class_id, a.geometry, _tags(a.tags), a.description, a.extra) != (
+        b.class_id, b.geometry, _tags(b.tags), b.description, b.extra)
 
 
 def _tags(tags: tuple[Tag, ...]) -> dict[int, object]:
@@ -129,4 +131,6 @@ def _meta_changes(a: MetaState, b: MetaState) -> dict[str, list[str]]:
         if added or removed or changed:
             out[label] = [f"+{x}" for x in added] + [f"-{x}" for x in removed] + [
                 f"~{x}" for x in changed]
+    if a.extra != b.extra:
+        out["project"] = ["~meta.json fields"]
     return out

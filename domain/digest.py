@@ -9,6 +9,10 @@ What is hashed is content, not bookkeeping: the project's name, item ids, and th
 ``updated_at`` of objects and tags are left out, so an edit undone is no change and a
 restored project has its source version's digest.
 
+Data added to the model later (ids of tags, a format's unmodelled fields, an item's
+Supervisely info, datasets' descriptions) joins a form only when present: a state without
+it keeps the digest it had before, so digests stored by older releases still verify.
+
 Note: an additive hash detects accidental and ordinary changes; it is not meant to resist
 an adversary who crafts colliding items. Tamper evidence comes from the hash chain.
 """
@@ -20,7 +24,7 @@ import json
 from typing import Any
 
 from domain.state import ItemState, MetaState, ProjectState
-from domain.values import AnnotationObject, Tag
+from domain.values import AnnotationObject, ItemInfo, Tag
 
 MODULUS = 1 << 256
 EMPTY = 0
@@ -30,14 +34,34 @@ def _canonical(value: Any) -> bytes:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
+def _present(**fields: Any) -> dict[str, Any]:
+    """The fields that are set (not None, not empty): what a form gains, if anything."""
+    return {k: v for k, v in fields.items() if v is not None and v != {}}
+
+
+def _with(form: list[Any], added: dict[str, Any]) -> list[Any]:
+    """``form``, followed by ``added`` when there is any: older forms stay as they were."""
+    return [*form, added] if added else form
+
+
 def _tags(tags: tuple[Tag, ...]) -> list[Any]:
     return sorted(
-        ([t.meta_id, t.value, t.labeler, t.created_at] for t in tags), key=_canonical
+        (_with([t.meta_id, t.value, t.labeler, t.created_at], _present(id=t.id, extra=t.extra))
+         for t in tags),
+        key=_canonical,
     )
 
 
 def _object(o: AnnotationObject) -> list[Any]:
-    return [o.id, o.class_id, o.geometry, _tags(o.tags), o.labeler, o.created_at, o.description]
+    return _with([o.id, o.class_id, o.geometry, _tags(o.tags), o.labeler, o.created_at,
+                  o.description], _present(extra=o.extra))
+
+
+def _info(info: ItemInfo | None) -> dict[str, Any]:
+    if info is None:
+        return {}
+    return _present(id=info.id, created_at=info.created_at, updated_at=info.updated_at,
+                    meta=info.meta, info_extra=info.info_extra, ann_extra=info.ann_extra)
 
 
 def item_hash(item: ItemState) -> int:
@@ -50,20 +74,24 @@ def item_hash(item: ItemState) -> int:
         sorted((_object(o) for o in item.objects), key=lambda x: x[0]),
         item.description,
     ]
+    form = _with(form, _present(info=_info(item.info)))
     return int.from_bytes(hashlib.sha256(_canonical(form)).digest(), "big")
 
 
 def meta_hash(meta: MetaState) -> int:
     form = [
-        sorted([c.id, c.title, c.shape, c.color, c.geometry_config] for c in meta.classes.values()),
+        sorted(_with([c.id, c.title, c.shape, c.color, c.geometry_config],
+                     _present(extra=c.extra)) for c in meta.classes.values()),
         sorted(
-            [t.id, t.name, t.value_type, list(t.values), t.color, t.applicable_type,
-             list(t.classes)]
+            _with([t.id, t.name, t.value_type, list(t.values), t.color, t.applicable_type,
+                   list(t.classes)], _present(extra=t.extra))
             for t in meta.tag_metas.values()
         ),
-        sorted([d.id, d.name, d.parent_id if d.parent_id is not None else -1]
+        sorted(_with([d.id, d.name, d.parent_id if d.parent_id is not None else -1],
+                     _present(description=d.description or None))
                for d in meta.datasets.values()),
     ]
+    form = _with(form, _present(extra=meta.extra))
     return int.from_bytes(hashlib.sha256(_canonical(form)).digest(), "big")
 
 

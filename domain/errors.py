@@ -10,7 +10,7 @@ show it as is::
      +-- ForbiddenError       the caller's rights do not cover the command
      +-- ConflictError        the command clashes with the current state
           +-- DuplicateNameError
-          +-- NoChangesError  a version would equal the latest one
+          +-- NoChangesError  a version would equal the latest one, a revert the state
           +-- StaleVersionError  optimistic concurrency: someone wrote first
 """
 
@@ -65,12 +65,13 @@ class DuplicateNameError(ConflictError):
 
 
 class NoChangesError(ConflictError):
-    """A version was asked for, but the state equals the latest version's."""
+    """A version was asked for, but the state equals the latest version's; or a revert to a
+    version the state already equals (``latest`` names that version)."""
 
-    def __init__(self, latest: int, digest: str) -> None:
+    def __init__(self, latest: int, digest: str, message: str = "") -> None:
         super().__init__(
-            f"no changes since version {latest}: the project's state equals it "
-            f"(digest {digest[:12]})"
+            message or f"no changes since version {latest}: the project's state equals it "
+                       f"(digest {digest[:12]})"
         )
         self.latest = latest
         self.digest = digest

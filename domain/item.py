@@ -7,6 +7,7 @@ store's optimistic-concurrency check.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
@@ -15,13 +16,17 @@ from eventsourcing.domain import Aggregate, event
 
 from domain.errors import NotFoundError, ValidationError
 from domain.names import check_item_name
-from domain.rules import check_object, check_tags
+from domain.rules import changes_shape, check_object, check_tags, keeping_shape
 from domain.state import ItemState, MetaState
-from domain.values import AnnotationObject, Context, MediaLink, Tag
+from domain.values import AnnotationObject, Context, ItemInfo, MediaLink, Tag
 
 
 class Item(Aggregate):
     """An uploaded image, its tags and its annotation objects."""
+
+    info: ItemInfo | None = None
+    """What the source format said of the item beyond the rest (:class:`ItemInfo`). A
+    class default: snapshots taken before items had it load without it."""
 
     @event("Uploaded")
     def __init__(
@@ -35,9 +40,11 @@ class Item(Aggregate):
         description: str,
         actor: str,
         session_id: UUID | None,
+        info: ItemInfo | None = None,
     ) -> None:
         self.project_id = project_id
         self._set_content(dataset_id, name, media, tags, objects, description)
+        self.info = info
         self.removed = False
 
     def _set_content(
@@ -64,7 +71,7 @@ class Item(Aggregate):
         objects = check_annotation(meta, state)
         return cls(
             project_id, state.dataset_id, state.name, state.media, state.tags,
-            objects, state.description, ctx.actor, ctx.session_id,
+            objects, state.description, ctx.actor, ctx.session_id, state.info,
         )
 
     # -- queries -------------------------------------------------------------------------
@@ -72,7 +79,7 @@ class Item(Aggregate):
     def to_state(self) -> ItemState:
         return ItemState(
             self.dataset_id, self.name, self.media, self.tags,
-            tuple(self.objects.values()), self.description, self.id,
+            tuple(self.objects.values()), self.description, self.id, self.info,
         )
 
     def get_object(self, object_id: int) -> AnnotationObject:
@@ -106,26 +113,59 @@ class Item(Aggregate):
         objects = check_annotation(meta, state)
         self._revived(
             state.dataset_id, state.name, state.media, state.tags, objects,
-            state.description, ctx.actor, ctx.session_id,
+            state.description, ctx.actor, ctx.session_id, state.info,
         )
 
     @event("Revived")
     def _revived(
         self, dataset_id: int, name: str, media: MediaLink, tags: tuple[Tag, ...],
         objects: tuple[AnnotationObject, ...], description: str, actor: str,
-        session_id: UUID | None,
+        session_id: UUID | None, info: ItemInfo | None = None,
     ) -> None:
         self._set_content(dataset_id, name, media, tags, objects, description)
+        self.info = info
         self.removed = False
 
-    def replace_annotation(self, meta: MetaState, state: ItemState, ctx: Context) -> None:
-        """Replace tags, objects and description at once (an annotation PUT, a revert)."""
-        objects = check_annotation(meta, state)
+    def change_info(self, info: ItemInfo | None, ctx: Context) -> None:
+        """Replace what the source format says of the item (a sync, a revert, an annotation
+        PUT with other unmodelled fields): opaque data, recorded only when it differs."""
+        if info != self.info:
+            self._info_changed(info, ctx.actor, ctx.session_id)
+
+    @event("InfoChanged")
+    def _info_changed(self, info: ItemInfo | None, actor: str,
+                      session_id: UUID | None) -> None:
+        self.info = info
+
+    def replace_annotation(self, meta: MetaState, state: ItemState, ctx: Context,
+                           now: str) -> None:
+        """Replace tags, objects and description at once (an annotation PUT, a revert).
+        An object under an id the item has keeps its shape (:func:`keeping_shape`); its
+        ``updated_at`` follows :func:`stamped`, ``now`` being the time of this write."""
+        kept = []
+        for i, obj in enumerate(state.objects):
+            old = self.objects.get(obj.id)
+            try:
+                kept.append(obj if old is None else keeping_shape(meta, old, obj))
+            except ValidationError as exc:
+                raise exc.within(f"objects[{i}]") from None
+        objects = tuple(stamped(self.objects.get(o.id), o, now) for o in
+                        check_annotation(meta, replace(state, objects=tuple(kept))))
         current = (self.tags, tuple(self.objects.values()), self.description)
         if (state.tags, objects, state.description) != current:
             self._annotation_replaced(
                 state.tags, objects, state.description, ctx.actor, ctx.session_id
             )
+
+    def describe(self, description: str, ctx: Context) -> None:
+        """Change the item's description alone (a sync; a PUT replaces it with the rest)."""
+        if description != self.description:
+            self._description_changed(description, ctx.actor, ctx.session_id)
+
+    @event("DescriptionChanged")
+    def _description_changed(self, description: str, actor: str,
+                             session_id: UUID | None) -> None:
+        self.description = description
 
     @event("AnnotationReplaced")
     def _annotation_replaced(
@@ -155,24 +195,46 @@ class Item(Aggregate):
         geometry: dict[str, Any] | None = None,
         class_id: int | None = None,
         tags: tuple[Tag, ...] | None = None,
+        labeler: str | None = None,
+        description: str | None = None,
+        created_at: str | None = None,
+        updated_at: str | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
-        """Change an object's geometry, class and/or tags: one event per kind of change."""
+        """Change any of an object's fields (None leaves one as it is), with one event per
+        kind of change: class (with the geometry it takes), geometry, tags, and the
+        object's details (labeler, description, times, unmodelled fields), so that every
+        edit is recorded as made. A class change keeps the object's shape
+        (:func:`keeping_shape`); ``updated_at`` follows :func:`stamped`, ``now`` being the
+        time of this change."""
         old = self.get_object(object_id)
-        new = AnnotationObject(
-            old.id,
-            old.class_id if class_id is None else class_id,
-            old.geometry if geometry is None else geometry,
-            old.tags if tags is None else tags,
-            old.labeler, old.created_at, now, old.description,
-        )
-        new = check_object(meta, new)
+        given: dict[str, Any] = {
+            "class_id": class_id, "geometry": geometry, "tags": tags, "labeler": labeler,
+            "description": description, "created_at": created_at, "extra": extra}
+        new = replace(old, **{k: v for k, v in given.items() if v is not None},
+                      updated_at=updated_at or "")
+        new = stamped(old, check_object(meta, keeping_shape(meta, old, new)), now)
+        if new == old:
+            return
+        at = new.updated_at
         if new.class_id != old.class_id:
-            self._class_changed(object_id, new.class_id, new.geometry, now, ctx.actor,
+            self._class_changed(object_id, new.class_id, new.geometry, at, ctx.actor,
                                 ctx.session_id)
         elif new.geometry != old.geometry:
-            self._geometry_changed(object_id, new.geometry, now, ctx.actor, ctx.session_id)
+            self._geometry_changed(object_id, new.geometry, at, ctx.actor, ctx.session_id)
         if new.tags != old.tags:
-            self._object_tags_changed(object_id, new.tags, now, ctx.actor, ctx.session_id)
+            self._object_tags_changed(object_id, new.tags, at, ctx.actor, ctx.session_id)
+        if self.objects[object_id] != new:
+            self._object_details_changed(object_id, new.labeler, new.description,
+                                         new.created_at, at, new.extra, ctx.actor,
+                                         ctx.session_id)
+
+    def reshaped(self, meta: MetaState, objects: Iterable[AnnotationObject]) -> list[int]:
+        """Ids of the item's objects that ``objects`` hold, under the same id, as another
+        shape: such an object cannot change into the other (:func:`keeping_shape`), so a
+        sync or a revert removes it and adds the other."""
+        return [o.id for o in objects
+                if o.id in self.objects and changes_shape(meta, self.objects[o.id], o)]
 
     @event("ObjectGeometryChanged")
     def _geometry_changed(
@@ -195,6 +257,15 @@ class Item(Aggregate):
         session_id: UUID | None,
     ) -> None:
         self._update_object(object_id, tags=tags, updated_at=updated_at)
+
+    @event("ObjectDetailsChanged")
+    def _object_details_changed(
+        self, object_id: int, labeler: str, description: str, created_at: str,
+        updated_at: str, extra: dict[str, Any], actor: str, session_id: UUID | None,
+    ) -> None:
+        """What an object says of itself besides class, geometry and tags, all at once."""
+        self._update_object(object_id, labeler=labeler, description=description,
+                            created_at=created_at, updated_at=updated_at, extra=extra)
 
     def _update_object(self, object_id: int, **changes: Any) -> None:
         self.objects[object_id] = replace(self.objects[object_id], **changes)
@@ -225,6 +296,21 @@ class Item(Aggregate):
         self.tags = tuple(t for t in self.tags if t.meta_id != meta_id)
 
 
+def stamped(old: AnnotationObject | None, new: AnnotationObject, now: str) -> AnnotationObject:
+    """``new`` with its ``updated_at`` by the one rule of every write path (the API, sync,
+    revert; README, "updatedAt"): a time the write supplies is kept as given; otherwise an
+    object the write changes gets ``now``, the time of the change, and one it leaves as it
+    was keeps its time. So re-sending an annotation or syncing the same files again
+    changes nothing, and an edit from a client that keeps no times is dated by the
+    server. A new object (``old`` None) keeps what it is given: the API gives it the time
+    of its creation, an import what its file holds."""
+    if new.updated_at or old is None:
+        return new
+    if replace(new, updated_at=old.updated_at) == old:
+        return old
+    return replace(new, updated_at=now)
+
+
 def check_annotation(meta: MetaState, state: ItemState) -> tuple[AnnotationObject, ...]:
     """Objects of an item checked against the meta; duplicate object ids refused."""
     if state.dataset_id not in meta.datasets:
@@ -248,4 +334,4 @@ def restored_item(project_id: UUID, state: ItemState, ctx: Context) -> Item:
     is checked again, since a name the rule refuses cannot be exported."""
     check_item_name(state.name, "name")
     return Item(project_id, state.dataset_id, state.name, state.media, state.tags,
-                state.objects, state.description, ctx.actor, ctx.session_id)
+                state.objects, state.description, ctx.actor, ctx.session_id, state.info)

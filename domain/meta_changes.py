@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, NamedTuple
 from uuid import UUID
 
-from domain.changes import KINDS, SAFE_FIELDS, Names, event_kind
+from domain.changes import KINDS, SAFE_FIELDS, Names, event_kind, plural
 
 
 class Target(NamedTuple):
@@ -24,27 +24,38 @@ def fold_names(before: Names | None, event: Any) -> Names:
     """The names after a project event (a new value)."""
     name = event_kind(event).rpartition(".")[2]
     if name == "Created" or before is None:
-        return Names(getattr(event, "name", ""),
-                     {c.id: c.title for c in getattr(event, "classes", ())},
+        classes = tuple(getattr(event, "classes", ()))
+        datasets = tuple(getattr(event, "datasets", ()))
+        return Names(getattr(event, "name", ""), {c.id: c.title for c in classes},
                      {t.id: t.name for t in getattr(event, "tag_metas", ())},
-                     {d.id: d.name for d in getattr(event, "datasets", ())})
-    after = Names(before.project, dict(before.classes), dict(before.tags), dict(before.datasets))
+                     {d.id: d.name for d in datasets}, {c.id: c.shape for c in classes},
+                     {d.id: d.parent_id for d in datasets if d.parent_id is not None})
+    after = before.copy()
     if name == "Renamed":
         after.project = event.name
     elif name in ("ClassAdded", "ClassChanged"):
         after.classes[event.object_class.id] = event.object_class.title
+        after.shapes[event.object_class.id] = event.object_class.shape
     elif name == "ClassRemoved":
         after.classes.pop(event.class_id, None)
+        after.shapes.pop(event.class_id, None)
     elif name in ("TagMetaAdded", "TagMetaChanged"):
         after.tags[event.tag_meta.id] = event.tag_meta.name
     elif name == "TagMetaRemoved":
         after.tags.pop(event.meta_id, None)
     elif name == "DatasetCreated":
         after.datasets[event.dataset.id] = event.dataset.name
+        if event.dataset.parent_id is not None:
+            after.parents[event.dataset.id] = event.dataset.parent_id
     elif name == "DatasetRenamed":
         after.datasets[event.dataset_id] = event.name
+    elif name == "DatasetMoved":
+        after.parents.pop(event.dataset_id, None)
+        if event.parent_id is not None:
+            after.parents[event.dataset_id] = event.parent_id
     elif name == "DatasetRemoved":
         after.datasets.pop(event.dataset_id, None)
+        after.parents.pop(event.dataset_id, None)
     return after
 
 
@@ -53,8 +64,8 @@ def describe_project(event: Any, before: Names | None, after: Names) -> str:
     old = before or Names()
     if name == "Created":
         source = event.provenance
-        text = (f"project '{after.project}': {len(after.classes)} classes, "
-                f"{len(after.tags)} tags, {len(after.datasets)} datasets")
+        text = (f"project '{after.project}': {plural(len(after.classes), 'class')}, "
+                f"{plural(len(after.tags), 'tag')}, {plural(len(after.datasets), 'dataset')}")
         if source is not None:
             text += f"; restored from '{source.project_name}' ver. {source.version}"
         return text
@@ -67,6 +78,8 @@ def describe_project(event: Any, before: Names | None, after: Names) -> str:
         return f"version {v.number} '{v.title}' at position {v.position}"
     if name == "Reverted":
         return f"reverted to version {event.to_version}"
+    if name == "ExtraChanged":
+        return f"meta.json fields now {', '.join(sorted(event.extra)) or 'none'}"
     return name
 
 
@@ -88,7 +101,8 @@ def _describe_named(name: str, event: Any, old: Names, after: Names) -> str:
         return f"{what} {was} removed"
     if name == "DatasetMoved":
         parent = event.parent_id
-        return f"dataset {now} moved under {after.datasets.get(parent, parent) or 'the root'}"
+        under = "the root" if parent is None else after.dataset_path(parent)
+        return f"dataset {now} moved under {under}"
     return f"{what} {was} → {now}" if was != now else f"{what} {now} changed"
 
 

@@ -6,6 +6,7 @@ small and shared, so loading it stays cheap at any number of items.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -33,6 +34,11 @@ from domain.values import (
 
 
 class Project(Aggregate):
+    extra: dict[str, Any] | None = None
+    """The format's project-level fields we do not model (``meta.json``'s ``projectType``,
+    ``projectSettings``...), never changed in place. A class default: snapshots taken
+    before projects had it load without it (None and ``{}`` both mean none)."""
+
     @event("Created")
     def __init__(
         self,
@@ -43,6 +49,7 @@ class Project(Aggregate):
         provenance: Provenance | None,
         actor: str,
         session_id: UUID | None,
+        extra: dict[str, Any] | None = None,
     ) -> None:
         self.name = name
         self.classes = {c.id: c for c in classes}
@@ -50,6 +57,7 @@ class Project(Aggregate):
         self.datasets = {d.id: d for d in datasets}
         self.provenance = provenance
         self.versions: list[Version] = []
+        self.extra = extra or {}
 
     @classmethod
     def create(cls, meta: MetaState, ctx: Context, provenance: Provenance | None = None) -> Project:
@@ -64,11 +72,23 @@ class Project(Aggregate):
         return cls(
             meta.name, tuple(meta.classes.values()), tuple(meta.tag_metas.values()),
             tuple(meta.datasets.values()), provenance, ctx.actor, ctx.session_id,
+            meta.extra or None,
         )
 
     @property
     def meta(self) -> MetaState:
-        return MetaState(self.name, dict(self.classes), dict(self.tag_metas), dict(self.datasets))
+        return MetaState(self.name, dict(self.classes), dict(self.tag_metas), dict(self.datasets),
+                         self.extra or {})
+
+    def change_extra(self, extra: dict[str, Any], ctx: Context) -> None:
+        """Replace the format's unmodelled project fields (a sync, a revert)."""
+        if extra != (self.extra or {}):
+            self._extra_changed(extra, ctx.actor, ctx.session_id)
+
+    @event("ExtraChanged")
+    def _extra_changed(self, extra: dict[str, Any], actor: str,
+                       session_id: UUID | None) -> None:
+        self.extra = extra
 
     @property
     def latest_version(self) -> Version | None:
@@ -92,8 +112,7 @@ class Project(Aggregate):
 
     def add_class(self, cls: ObjectClass, ctx: Context) -> ObjectClass:
         if cls.id == 0:
-            cls = ObjectClass(_next_id(self.classes), cls.title, cls.shape, cls.color,
-                              cls.geometry_config)
+            cls = replace(cls, id=_next_id(self.classes))
         if cls.id in self.classes:
             raise ConflictError(f"class id {cls.id} exists")
         self._check_title(cls)
@@ -192,20 +211,22 @@ class Project(Aggregate):
     # -- datasets ----------------------------------------------------------------------
 
     def create_dataset(
-        self, name: str, parent_id: int | None, ctx: Context, dataset_id: int = 0
+        self, name: str, parent_id: int | None, ctx: Context, dataset_id: int = 0,
+        description: str = "",
     ) -> Dataset:
         check_dataset_name(name, "name")
         self._check_parent(parent_id, None)
         self._check_sibling_name(name, parent_id, None)
-        dataset = Dataset(dataset_id or _next_id(self.datasets), name, parent_id)
+        dataset = Dataset(dataset_id or _next_id(self.datasets), name, parent_id, description)
         if dataset.id in self.datasets:
             raise ConflictError(f"dataset id {dataset.id} exists")
         self._dataset_created(dataset, ctx.actor, ctx.session_id)
         return dataset
 
     def change_dataset(self, dataset_id: int, name: str, parent_id: int | None,
-                       ctx: Context) -> None:
-        """Rename and/or move a dataset (a move may not create a cycle)."""
+                       ctx: Context, description: str | None = None) -> None:
+        """Rename and/or move a dataset (a move may not create a cycle), and/or describe
+        it (None leaves its description as it is)."""
         old = self.get_dataset(dataset_id)
         if name != old.name:
             check_dataset_name(name, "name")
@@ -215,6 +236,8 @@ class Project(Aggregate):
             self._dataset_renamed(dataset_id, name, ctx.actor, ctx.session_id)
         if parent_id != old.parent_id:
             self._dataset_moved(dataset_id, parent_id, ctx.actor, ctx.session_id)
+        if description is not None and description != old.description:
+            self._dataset_described(dataset_id, description, ctx.actor, ctx.session_id)
 
     def remove_dataset(self, dataset_id: int, items_left: int, ctx: Context) -> None:
         self.get_dataset(dataset_id)
@@ -250,14 +273,17 @@ class Project(Aggregate):
     @event("DatasetRenamed")
     def _dataset_renamed(self, dataset_id: int, name: str, actor: str,
                          session_id: UUID | None) -> None:
-        old = self.datasets[dataset_id]
-        self.datasets[dataset_id] = Dataset(old.id, name, old.parent_id)
+        self.datasets[dataset_id] = replace(self.datasets[dataset_id], name=name)
 
     @event("DatasetMoved")
     def _dataset_moved(self, dataset_id: int, parent_id: int | None, actor: str,
                        session_id: UUID | None) -> None:
-        old = self.datasets[dataset_id]
-        self.datasets[dataset_id] = Dataset(old.id, old.name, parent_id)
+        self.datasets[dataset_id] = replace(self.datasets[dataset_id], parent_id=parent_id)
+
+    @event("DatasetDescribed")
+    def _dataset_described(self, dataset_id: int, description: str, actor: str,
+                           session_id: UUID | None) -> None:
+        self.datasets[dataset_id] = replace(self.datasets[dataset_id], description=description)
 
     @event("DatasetRemoved")
     def _dataset_removed(self, dataset_id: int, actor: str, session_id: UUID | None) -> None:
@@ -276,6 +302,17 @@ class Project(Aggregate):
     @event("VersionCreated")
     def _version_created(self, version: Version, actor: str, session_id: UUID | None) -> None:
         self.versions.append(version)
+
+    def revert_target(self, to_version: int, current_digest: str) -> Version:
+        """The version to revert to, given the project's current digest: refused, as a
+        version of an unchanged project is, when the state already equals it (a revert
+        that would change nothing records nothing, not even its ``Reverted`` marker)."""
+        version = self.get_version(to_version)
+        if version.digest == current_digest:
+            raise NoChangesError(version.number, version.digest, (
+                f"nothing to revert: the project's state equals version {version.number} "
+                f"(digest {version.digest[:12]})"))
+        return version
 
     def record_revert(self, to_version: int, digest: str, ctx: Context) -> None:
         self.get_version(to_version)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
+from dataclasses import replace
 
 from domain.errors import GeometryError, ValidationError
 from domain.geometry.validate import normalize_geometry
@@ -37,6 +38,51 @@ def object_shape(meta: MetaState, obj: AnnotationObject) -> str:
             "geometryType", f"object {obj.id}: class '{cls.title}' is 'any': geometryType needed"
         )
     return shape
+
+
+def _concrete_shape(meta: MetaState, obj: AnnotationObject) -> str | None:
+    """The shape an object is (its class's, or the one it carries in an ``any`` class);
+    None when its class is unknown or it carries none (the object checks name why)."""
+    cls = meta.classes.get(obj.class_id)
+    if cls is None:
+        return None
+    shape = cls.shape if cls.shape != "any" else obj.geometry.get(ANY_SHAPE_KEY)
+    return shape if isinstance(shape, str) else None
+
+
+def keeping_shape(meta: MetaState, old: AnnotationObject,
+                  new: AnnotationObject) -> AnnotationObject:
+    """``new``, the object ``old`` becomes, when it keeps its shape: a class may change,
+    the shape may not (a rectangle given a class of lines would silently be a line, and a
+    reader of either version would see another kind of object under the same id). An
+    object moving into an ``any`` class carries its shape along. A class change that
+    changes the shape raises a :class:`ValidationError` on ``classId``: the object is
+    to be removed and one of the new class added."""
+    if new.class_id == old.class_id:
+        return new
+    was = _concrete_shape(meta, old)
+    cls = meta.classes.get(new.class_id)
+    if was is None or cls is None:
+        return new
+    geometry = new.geometry
+    if cls.shape == "any" and ANY_SHAPE_KEY not in geometry:
+        geometry = {**geometry, ANY_SHAPE_KEY: was}
+    becomes = cls.shape if cls.shape != "any" else geometry.get(ANY_SHAPE_KEY)
+    if isinstance(becomes, str) and becomes != was:
+        raise ValidationError(
+            "classId", f"object {old.id} is a {was} and would become a {becomes} in class "
+                       f"'{cls.title}': a class change keeps the object's shape (remove the "
+                       f"object and add one of the new class)")
+    return new if geometry is new.geometry else replace(new, geometry=geometry)
+
+
+def changes_shape(meta: MetaState, old: AnnotationObject, new: AnnotationObject) -> bool:
+    """Whether ``new`` under ``old``'s id is another shape (see :func:`keeping_shape`)."""
+    try:
+        keeping_shape(meta, old, new)
+    except ValidationError:
+        return True
+    return False
 
 
 def check_object(meta: MetaState, obj: AnnotationObject) -> AnnotationObject:

@@ -10,6 +10,12 @@ from fixed lists (Supervisely's node types plus ``report``); a finished session 
 closed (no inputs, outputs, progress or second finish); adding the same input or
 output twice records nothing, so retried callers (OpenLineage producers) stay
 idempotent without reading the log first.
+
+Times: a session reported after the fact (an OpenLineage producer's ``eventTime``) says
+when it started, read, wrote and finished; those times travel in its events (``started_at``,
+``at``), since the events' own timestamps are only when they arrived. Without them (every
+session annoledger runs itself, and events written before they existed) the arrival is
+the time. Lineage is walked along these times (:mod:`projections.workflow_queries`).
 """
 
 from __future__ import annotations
@@ -17,6 +23,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -77,7 +84,8 @@ class AppSession(Aggregate):
 
     @event("Started")
     def __init__(self, app: str, kind: str, parameters: dict[str, Any], actor: str,
-                 auto_version: bool, id: UUID, token_id: UUID | None = None) -> None:
+                 auto_version: bool, id: UUID, token_id: UUID | None = None,
+                 started_at: datetime | None = None) -> None:
         self.app = app
         self.kind = kind
         self.parameters = parameters
@@ -90,11 +98,15 @@ class AppSession(Aggregate):
         self.progress: tuple[int, int, str] = (0, 0, "")
         self.status = RUNNING
         self.lineage_keys: set[str] = set()
+        self.started_at = started_at
+        """When it started, as its producer said (None: when it was recorded)."""
+        self.finished_at: datetime | None = None
+        """When it finished, as its producer said (None: when that was recorded)."""
 
     @classmethod
     def start(cls, app: str, kind: str, actor: str, id: UUID, *,
               parameters: dict[str, Any] | None = None, auto_version: bool = False,
-              token_id: UUID | None = None) -> AppSession:
+              token_id: UUID | None = None, started_at: datetime | None = None) -> AppSession:
         if not isinstance(app, str) or not app.strip() or len(app) > 255:
             raise ValidationError("app", "must be a non-empty name of at most 255 characters")
         if kind not in SESSION_KINDS:
@@ -105,7 +117,7 @@ class AppSession(Aggregate):
         check_parameters(parameters or {}, "parameters")
         params = json.loads(json.dumps(parameters or {}))  # plain lists and dicts only
         return cls(app, kind, params, actor, bool(auto_version or kind in AUTO_VERSION_KINDS),
-                   id=id, token_id=token_id)
+                   id=id, token_id=token_id, started_at=check_moment(started_at, "started_at"))
 
     @property
     def finished(self) -> bool:
@@ -122,22 +134,26 @@ class AppSession(Aggregate):
     def has_output(self, type: str, ref: str) -> bool:
         return any(n.type == type and n.ref == ref for n in self.outputs)
 
-    def add_input(self, node: NodeRef) -> bool:
-        """Record an input; False (and no event) when it is already one."""
+    def add_input(self, node: NodeRef, at: datetime | None = None) -> bool:
+        """Record an input (read ``at``, None: now); False (and no event) when it is
+        already one."""
         self._check_open("add an input")
         node.check()
         if self.has_input(node.type, node.ref):
             return False
-        self._input_added(node.type, node.ref, node.title, node.description, node.link)
+        self._input_added(node.type, node.ref, node.title, node.description, node.link,
+                          check_moment(at, "at"))
         return True
 
-    def add_output(self, node: NodeRef) -> bool:
-        """Record an output; False (and no event) when it is already one."""
+    def add_output(self, node: NodeRef, at: datetime | None = None) -> bool:
+        """Record an output (written ``at``, None: now); False (and no event) when it is
+        already one."""
         self._check_open("add an output")
         node.check()
         if self.has_output(node.type, node.ref):
             return False
-        self._output_added(node.type, node.ref, node.title, node.description, node.link)
+        self._output_added(node.type, node.ref, node.title, node.description, node.link,
+                           check_moment(at, "at"))
         return True
 
     def report_progress(self, done: int, total: int, message: str = "") -> None:
@@ -150,12 +166,13 @@ class AppSession(Aggregate):
             raise ValidationError("done", f"{done} exceeds the total {total}")
         self._progressed(done, total, message)
 
-    def finish(self, status: str) -> None:
+    def finish(self, status: str, at: datetime | None = None) -> None:
+        """End the session (``at``: when, as its producer says; None: now)."""
         if status not in FINISHED:
             raise ValidationError("status", f"unknown status '{status}' "
                                             f"(one of {', '.join(FINISHED)})")
         self._check_open("finish")
-        self._finished(status)
+        self._finished(status, check_moment(at, "at"))
 
     def mark_lineage(self, key: str) -> None:
         """Remember that an OpenLineage event was applied (its retries become no-ops)."""
@@ -168,12 +185,12 @@ class AppSession(Aggregate):
 
     @event("InputAdded")
     def _input_added(self, type: str, ref: str, title: str, description: str,
-                     link: str) -> None:
+                     link: str, at: datetime | None = None) -> None:
         self.inputs.append(NodeRef(type, ref, title, description, link))
 
     @event("OutputAdded")
     def _output_added(self, type: str, ref: str, title: str, description: str,
-                      link: str) -> None:
+                      link: str, at: datetime | None = None) -> None:
         self.outputs.append(NodeRef(type, ref, title, description, link))
 
     @event("Progressed")
@@ -181,12 +198,23 @@ class AppSession(Aggregate):
         self.progress = (done, total, message)
 
     @event("Finished")
-    def _finished(self, status: str) -> None:
+    def _finished(self, status: str, at: datetime | None = None) -> None:
         self.status = status
+        self.finished_at = at
 
     @event("LineageApplied")
     def _lineage_applied(self, key: str) -> None:
         self.lineage_keys.add(key)
+
+
+def check_moment(value: datetime | None, field: str) -> datetime | None:
+    """A point in time with its offset (a naive one would be read differently by each
+    reader), or None."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime) or value.utcoffset() is None:
+        raise ValidationError(field, "must be a time with a UTC offset")
+    return value
 
 
 def check_parameters(value: Any, field: str, depth: int = 0) -> None:

@@ -9,9 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 from uuid import UUID
 
-from domain.values import AnnotationObject, Dataset, MediaLink, ObjectClass, Tag, TagMeta
+from domain.values import (
+    AnnotationObject,
+    Dataset,
+    ItemInfo,
+    MediaLink,
+    ObjectClass,
+    Tag,
+    TagMeta,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +34,9 @@ class ItemState:
     objects: tuple[AnnotationObject, ...] = ()
     description: str = ""
     id: UUID | None = None
+    info: ItemInfo | None = None
+    """What the source format said of the item beyond the rest (Supervisely's
+    ``img_info/``, ``meta/``, unmodelled annotation fields); None when it said nothing."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +47,9 @@ class MetaState:
     classes: dict[int, ObjectClass] = field(default_factory=dict)
     tag_metas: dict[int, TagMeta] = field(default_factory=dict)
     datasets: dict[int, Dataset] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Fields of the project's ``meta.json`` that are not modelled (``projectType``,
+    ``projectSettings``...), kept as given."""
 
     def class_by_title(self, title: str) -> ObjectClass | None:
         return next((c for c in self.classes.values() if c.title == title), None)

@@ -3,6 +3,10 @@
 Ids of classes, tag metas, datasets and objects are integers local to a project, so a
 restored project keeps them and a state's digest does not depend on where it lives.
 Timestamps are ISO 8601 strings, kept exactly as received, so exports round-trip.
+
+Fields a source format carries that are not modelled are kept as opaque JSON data in the
+``extra`` mappings (trailing fields, so events stored before them still load): never
+dropped, written back as given. Like every value, they are never changed in place.
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ class ObjectClass(Immutable):
     shape: str
     color: str = "#000000"
     geometry_config: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    """Fields of the class's ``meta.json`` entry that are not modelled (``hotkey``...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +80,8 @@ class TagMeta(Immutable):
     color: str = "#000000"
     applicable_type: str = "all"
     classes: tuple[str, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    """Fields of the tag meta's ``meta.json`` entry that are not modelled (``hotkey``...)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +93,10 @@ class Tag(Immutable):
     labeler: str = ""
     created_at: str = ""
     updated_at: str = ""
+    id: int | None = None
+    """The tag's own id where the source gave one (Supervisely's tag id); None: none."""
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    """Fields of the tag's JSON that are not modelled, kept as given (see module doc)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +111,8 @@ class AnnotationObject(Immutable):
     created_at: str = ""
     updated_at: str = ""
     description: str = ""
+    extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    """Fields of the object's JSON that are not modelled, kept as given."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,6 +120,28 @@ class Dataset(Immutable):
     id: int
     name: str
     parent_id: int | None = None
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemInfo(Immutable):
+    """What a Supervisely project says of an item beyond its media link, tags, objects
+    and description: ``img_info/<item>.json`` (the platform's ImageInfo), the item's own
+    meta dict (``meta/<item>.json``, user data) and the fields of ``ann/<item>.json`` we
+    do not model. Kept so that an export gives back what was imported.
+
+    None in ``id``, ``created_at``, ``updated_at``: the source gave none. ``info_extra``
+    holds the ImageInfo fields not modelled here nor in the media link (``mime``,
+    ``labels_count``, ``path_original``...), and any modelled one whose value the model
+    could not take (a null ``width``), so it is written back as given.
+    """
+
+    id: int | None = None
+    created_at: str | None = None
+    updated_at: str | None = None
+    meta: dict[str, Any] = field(default_factory=dict, hash=False)
+    info_extra: dict[str, Any] = field(default_factory=dict, hash=False)
+    ann_extra: dict[str, Any] = field(default_factory=dict, hash=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,6 +118,6 @@ class LedgerTranscoder(MsgpackTranscoder):
 
         register_values(
             self, values.MediaLink, values.ObjectClass, values.TagMeta, values.Tag,
-            values.Dataset, values.Version, values.Provenance,
+            values.Dataset, values.Version, values.Provenance, values.ItemInfo,
         )
         self.register(AnnotationObjectTranscoding(values.AnnotationObject))

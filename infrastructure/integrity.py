@@ -60,34 +60,69 @@ def verify_chain(
     project_id: UUID, rows: Iterable[ChainRow], head_position: int, head_chain: bytes
 ) -> VerifyResult:
     """Walk the rows in position order; name the first position that does not match."""
-    prev, expected, checked = GENESIS, 1, 0
-    at_head = GENESIS  # the recomputed link at the head's position
+    walk = ChainWalk(project_id, head_position, head_chain)
     for row in rows:
-        if row.position != expected:
-            what = "missing" if row.position > expected else "duplicated or reordered"
-            return VerifyResult(project_id, checked, False, expected,
-                                f"position {expected} is {what}", prev)
-        computed = link(prev, project_id, row.position, row.originator_id,
+        if not walk.step(row):
+            break
+    return walk.finish()
+
+
+class ChainWalk:
+    """The chain recomputed one row at a time, so a pass that reads each row for other
+    checks too (``verify`` recomputing derived rows) reads the log once.
+
+    :meth:`step` each row in position order until it returns False (that row breaks
+    the chain), then :meth:`finish` compares what was walked with the head row.
+    """
+
+    def __init__(self, project_id: UUID, head_position: int, head_chain: bytes) -> None:
+        self.project_id = project_id
+        self.head_position, self.head_chain = head_position, head_chain
+        self.prev, self.expected, self.checked = GENESIS, 1, 0
+        self.at_head = GENESIS  # the recomputed link at the head's position
+        self.broken: VerifyResult | None = None
+
+    def step(self, row: ChainRow) -> bool:
+        """True when ``row`` continues the chain; False (and the walk is over) if not."""
+        if self.broken is not None:
+            return False
+        if row.position != self.expected:
+            what = "missing" if row.position > self.expected else "duplicated or reordered"
+            return self._break(self.expected, f"position {self.expected} is {what}")
+        computed = link(self.prev, self.project_id, row.position, row.originator_id,
                         row.originator_version, row.topic, row.state)
         if computed != row.chain:
-            return VerifyResult(project_id, checked, False, row.position,
-                                f"position {row.position} does not match its hash link", prev)
-        prev, expected, checked = computed, expected + 1, checked + 1
-        if checked == head_position:
-            at_head = computed
-    if checked < head_position:  # the newest events were cut off
-        return VerifyResult(
-            project_id, checked, False, checked + 1,
-            f"log ends at position {checked} but the head records {head_position}", prev,
-        )
-    if at_head != head_chain:  # rows up to the head were rewritten with fresh links
-        return VerifyResult(
-            project_id, checked, False, head_position,
-            f"position {head_position} does not match the head's hash link", prev,
-        )
-    if checked > head_position:  # rows appended behind the ledger's back
-        return VerifyResult(
-            project_id, checked, False, head_position + 1,
-            f"log goes on to position {checked} but the head records {head_position}", prev,
-        )
-    return VerifyResult(project_id, checked, True, None, "", prev)
+            return self._break(row.position,
+                               f"position {row.position} does not match its hash link")
+        self.prev, self.expected, self.checked = computed, self.expected + 1, self.checked + 1
+        if self.checked == self.head_position:
+            self.at_head = computed
+        return True
+
+    def _break(self, position: int, reason: str) -> bool:
+        self.broken = VerifyResult(self.project_id, self.checked, False, position, reason,
+                                   self.prev)
+        return False
+
+    def finish(self) -> VerifyResult:
+        """The outcome: the first break, or the walked rows against the head row."""
+        if self.broken is not None:
+            return self.broken
+        checked, head_position, prev = self.checked, self.head_position, self.prev
+        if checked < head_position:  # the newest events were cut off
+            return VerifyResult(
+                self.project_id, checked, False, checked + 1,
+                f"log ends at position {checked} but the head records {head_position}", prev,
+            )
+        if self.at_head != self.head_chain:  # rows up to the head were rewritten afresh
+            return VerifyResult(
+                self.project_id, checked, False, head_position,
+                f"position {head_position} does not match the head's hash link", prev,
+            )
+        if checked > head_position:  # rows appended behind the ledger's back
+            return VerifyResult(
+                self.project_id, checked, False, head_position + 1,
+                f"log goes on to position {checked} but the head records {head_position}",
+                prev,
+            )
+        return VerifyResult(self.project_id, checked, True, None, "", prev)

@@ -63,6 +63,7 @@ def build_ledger(settings: Settings) -> Ledger:
     from infrastructure.persistence.recorders import SqlViewStorage
     from infrastructure.snapshots import ManifestSnapshots
     from projections.audit_index import AuditIndex
+    from projections.derived_checks import AuditIndexCheck, WorkflowCheck
     from projections.runner import ProjectionRunner
     from projections.workflow import Workflow
     from projections.workflow_graph import WorkflowView
@@ -93,6 +94,8 @@ def build_ledger(settings: Settings) -> Ledger:
     audit_index = AuditIndex(views, core.name)
     workflow_view = WorkflowView(views, core.name.lower())
     projections = ProjectionRunner(core, (audit_index, workflow_view))
+    derived = (AuditIndexCheck(audit_index), WorkflowCheck(
+        workflow_view, lambda scratch: WorkflowView(scratch, core.name.lower())))
 
     states = States(core)
     projects = Projects(core, states)
@@ -116,7 +119,7 @@ def build_ledger(settings: Settings) -> Ledger:
         audit=Audit(core, audit_index),
         history=history,
         replay=Replay(core, states, history, formats),
-        proofs=Proofs(core, states, logs),
+        proofs=Proofs(core, states, logs, derived),
         projections=projections,
         workflow=Workflow(projects, workflow_view, projections),
     )

@@ -7,12 +7,16 @@ transaction that holds the view's tracking row, so two processes catching up at 
 never apply an event twice. A batch costs a fixed number of statements: one lookup of
 project and log position in the events table, one read of the briefs it needs, bulk
 inserts.
+
+What a row says is derived by one function, :func:`derive_row` (over
+:func:`domain.audit_entry.audit_entry`): the projection writes what it returns, and a
+verifier that replays the log through it (:func:`derive_rows`) must find the same rows.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -23,15 +27,14 @@ from eventsourcing.persistence import Tracking
 from sqlalchemy import Connection
 
 from application.views.audit import AuditFilter, AuditRow
-from domain.changes import Names, changed_objects, describe_item, fold_item
+from domain.audit_entry import audit_entry, brief_keys
 from domain.data_node import DataNode
 from domain.item import Item
 from domain.media_upload import MediaUpload
-from domain.meta_changes import describe_other, describe_project, fold_names, session_of, target_of
 from domain.project import Project
 from domain.session import AppSession
 from domain.token import Token
-from projections.audit_schema import audit_tables
+from projections.audit_schema import MAX_PATH, SCHEMA_KEY, VERSION, audit_tables
 from projections.audit_state import BriefStore
 from projections.runner import Decoded, Progress, TrackedView, ViewStorage, catch_up
 
@@ -51,6 +54,45 @@ class _Batch:
     written: dict[str, Any] = field(default_factory=dict)
 
 
+Row = dict[str, Any]
+"""An ``events`` row of the index, by column."""
+Ref = dict[str, int]
+"""An ``objects`` row: an object an event touched."""
+
+
+def derive_row(notification_id: int, event: Any, project_id: UUID | None, position: int,
+               briefs: Mapping[str, Any]) -> tuple[Row, list[Ref], dict[str, Any]]:
+    """The index's row for one event (recorded at ``position`` of project
+    ``project_id``), the objects it touched, and the briefs it changed (by key), given the
+    briefs before it: the one derivation the projection stores and a verifier recomputes."""
+    entry, updates = audit_entry(event, project_id, briefs)
+    target = entry.target
+    row = {
+        "notification_id": notification_id, "time": event.timestamp.timestamp(),
+        "actor": _text(entry.actor), "type": entry.type[:100], "event": entry.event[:64],
+        "target_kind": target.kind[:16], "target_id": _text(target.id[:64]),
+        "project_id": project_id, "project_name": _text(entry.project_name[:255]),
+        "position": position, "item_id": entry.item_id,
+        "item_path": _text(entry.item_path[:MAX_PATH]), "object_id": target.object_id,
+        "object_class": _text(entry.object_class[:255]), "session_id": entry.session_id,
+        "bookkeeping": entry.bookkeeping, "summary": _text(entry.summary),
+    }
+    return row, [{"object_id": o, "notification_id": notification_id}
+                 for o in entry.touched], updates
+
+
+def derive_rows(events: Iterable[tuple[int, Any, UUID | None, int]]
+                ) -> Iterator[tuple[Row, list[Ref]]]:
+    """Rows of a whole log replayed from its first event: ``events`` are (notification
+    id, domain event, project id, position) in notification order. What the index must
+    hold, for a verifier to compare."""
+    briefs: dict[str, Any] = {}
+    for nid, event, project_id, position in events:
+        row, refs, updates = derive_row(nid, event, project_id, position, briefs)
+        briefs.update(updates)
+        yield row, refs
+
+
 class AuditIndex(TrackedView):
     name = "audit_index"
 
@@ -64,13 +106,41 @@ class AuditIndex(TrackedView):
     def catch_up(self, core: LedgerCore, progress: Progress | None = None) -> int:
         return catch_up(core, self, progress=progress)
 
+    def ensure(self) -> None:
+        """Tables and position as every view's; then rows derived by another version of
+        this index (older code, older tables) are thrown away and rebuilt from the log."""
+        if self._ready:
+            return
+        super().ensure()
+        try:
+            self._rebuild_if_outdated()
+        except BaseException:
+            self._ready = False
+            raise
+
+    def _rebuild_if_outdated(self) -> None:
+        state = self.t.state
+        with self._applying, self.writing() as conn:
+            self.tracking.lock_tracking(conn, self.name)
+            found = conn.execute(sa.select(state.c.data).where(
+                state.c.key == SCHEMA_KEY)).scalar()
+            if found == str(VERSION):
+                return
+            for retired in self.t.retired:
+                conn.execute(sa.text(f'DROP TABLE IF EXISTS "{retired}"'))
+            self.clear(conn)
+            self.tracking.forget_tracking(conn, self.name)
+            self.tracking.record_tracking(conn, Tracking(self.name, 0))
+            conn.execute(state.delete().where(state.c.key == SCHEMA_KEY))
+            conn.execute(state.insert().values(key=SCHEMA_KEY, data=str(VERSION)))
+        self.briefs.forget()
+
     # -- the tracked view ----------------------------------------------------------------
 
     def open_batch(self, conn: Connection, position: int, batch: Sequence[Decoded]) -> None:
         where = self._positions(conn, batch[0][0].id, batch[-1][0].id)
-        keys = {f"p:{where[n.id][0]}" for n, _ in batch if n.id in where}
-        keys |= {("i:" if isinstance(e, Item.Event) else "a:") + str(e.originator_id)
-                 for _, e in batch if self.handles(e) and not isinstance(e, Project.Event)}
+        keys = {k for n, e in batch if self.handles(e)
+                for k in brief_keys(e, where.get(n.id, (None, 0))[0])}
         self._batch = _Batch(where, self.briefs.load(conn, keys, position))
 
     @functools.singledispatchmethod
@@ -78,45 +148,20 @@ class AuditIndex(TrackedView):
         """An event of no aggregate annoledger knows: not indexed."""
 
     @process_event.register(Item.Event)
-    def _item(self, e: Any, tracking: Tracking) -> None:
-        b = self._open()
-        key = f"i:{e.originator_id}"
-        before = b.state.get(key)
-        after = fold_item(before, e)
-        project_id = b.where.get(tracking.notification_id, (None, 0))[0]
-        summary = describe_item(e, before, after, b.state.get(f"p:{project_id}") or Names())
-        b.state[key] = after
-        b.dirty.add(key)
-        actor = str(getattr(e, "actor", "") or "")
-        self._row(tracking, e, summary, actor, item_id=e.originator_id,
-                  touched=changed_objects(before, after))
-
     @process_event.register(Project.Event)
-    def _project(self, e: Any, tracking: Tracking) -> None:
-        b = self._open()
-        project_id = b.where.get(tracking.notification_id, (None, 0))[0]
-        key = f"p:{project_id}"
-        after = fold_names(b.state.get(key), e)
-        summary = describe_project(e, b.state.get(key), after)
-        b.state[key] = after
-        b.dirty.add(key)
-        self._row(tracking, e, summary, str(getattr(e, "actor", "") or ""))
-
     @process_event.register(AppSession.Event)
     @process_event.register(Token.Event)
     @process_event.register(DataNode.Event)
     @process_event.register(MediaUpload.Event)
-    def _other(self, e: Any, tracking: Tracking) -> None:
+    def _indexed(self, e: Any, tracking: Tracking) -> None:
         b = self._open()
-        actor = str(getattr(e, "actor", "") or "")
-        # Later events of a session or token name no actor: the one who started it.
-        key = f"a:{e.originator_id}"
-        if actor:
-            b.state[key] = actor[:255]
-            b.dirty.add(key)
-        else:
-            actor = b.state.get(key, "")
-        self._row(tracking, e, describe_other(e), actor)
+        nid = tracking.notification_id
+        project_id, position = b.where.get(nid, (None, 0))
+        row, refs, updates = derive_row(nid, e, project_id, position, b.state)
+        b.state.update(updates)
+        b.dirty.update(updates)
+        b.rows.append(row)
+        b.refs.extend(refs)
 
     def close_batch(self, conn: Connection) -> None:
         b = self._open()
@@ -137,30 +182,15 @@ class AuditIndex(TrackedView):
         self.briefs.forget()
 
     def clear(self, conn: Connection) -> None:
-        for table in (self.t.rows, self.t.objects, self.t.state):
+        """Every row and brief (the schema version stays: the rows are gone, not stale)."""
+        for table in (self.t.rows, self.t.objects):
             conn.execute(table.delete())
+        conn.execute(self.t.state.delete().where(self.t.state.c.key != SCHEMA_KEY))
 
     def _open(self) -> _Batch:
         if self._batch is None:
             raise RuntimeError("audit index events are processed only inside a batch")
         return self._batch
-
-    def _row(self, tracking: Tracking, e: Any, summary: str, actor: str, *,
-             item_id: UUID | None = None, touched: Sequence[int] = ()) -> None:
-        b = self._open()
-        nid = tracking.notification_id
-        project_id, position = b.where.get(nid, (None, 0))
-        kind = type(e).__qualname__
-        target = target_of(e)
-        b.rows.append({
-            "notification_id": nid, "time": e.timestamp.timestamp(),
-            "actor": _text(actor[:255]), "type": kind[:100],
-            "event": kind.rpartition(".")[2][:64], "target_kind": target.kind,
-            "target_id": _text(target.id[:64]), "project_id": project_id,
-            "position": position, "item_id": item_id, "object_id": target.object_id,
-            "session_id": session_of(e), "summary": _text(summary),
-        })
-        b.refs.extend({"object_id": o, "notification_id": nid} for o in touched)
 
     def _positions(self, conn: Connection, first: int, last: int) -> dict[int, tuple[UUID, int]]:
         ev = self.t.events
@@ -178,10 +208,20 @@ class AuditIndex(TrackedView):
                               (r.c.item_id, where.item_id), (r.c.session_id, where.session_id)):
             if value is not None:
                 q = q.where(column == value)
+        if where.item_path is not None:
+            # Every event of every item that had this path at some time (a path is
+            # recorded as of each event, so a moved item is found by its old path too).
+            had = sa.select(r.c.item_id).where(r.c.item_path == where.item_path[:MAX_PATH],
+                                                r.c.item_id.is_not(None))
+            if where.project_id is not None:
+                had = had.where(r.c.project_id == where.project_id)
+            q = q.where(r.c.item_id.in_(had.distinct()))
         if where.type:
             q = q.where(r.c.event == where.type.rpartition(".")[2])
             if "." in where.type:
                 q = q.where(r.c.type == where.type)
+        if not where.include_sessions:
+            q = q.where(r.c.bookkeeping.is_(False))
         if where.object_id is not None:
             o = self.t.objects
             q = q.where(r.c.notification_id.in_(
@@ -198,7 +238,8 @@ class AuditIndex(TrackedView):
 def _view(r: Any) -> AuditRow:
     when = datetime.fromtimestamp(r.time, UTC).isoformat()
     return AuditRow(r.notification_id, when, r.actor, r.type, r.target_kind, r.target_id,
-                    r.project_id, r.position, r.item_id, r.object_id, r.session_id, r.summary)
+                    r.project_id, r.position, r.item_id, r.object_id, r.session_id, r.summary,
+                    r.project_name, r.item_path, r.object_class, r.bookkeeping)
 
 
 def _text(value: str) -> str:

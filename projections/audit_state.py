@@ -19,8 +19,9 @@ from sqlalchemy.dialects import postgresql, sqlite
 from domain.changes import ItemBrief, Names
 
 _CHUNK = 500
-LIMIT = 200_000
-"""Entries kept in memory at most (the cache is dropped whole beyond it)."""
+LIMIT = 100_000
+"""Entries kept in memory at most (the cache is dropped whole beyond it): about 1.3 kB
+each for an item of one box, so some 130 MB at most for such items."""
 
 
 class BriefStore:

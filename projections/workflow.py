@@ -6,7 +6,8 @@ each question (a pull: cheap when nothing is new, and correct on SQLite, which h
 push subscriptions), and turns what users type (a project name, ``cats@2``, a session
 id, ``model_weight:s3://...``) into node ids.
 
-Every question takes ``only``: the project a caller limited to one may read (None: every
+Every question takes ``as_of`` (the graph as it stood then, names and item paths as they
+were then) and ``only``: the project a caller limited to one may read (None: every
 project). Its graph is then the readable sub-graph (:mod:`projections.workflow_scope`),
 cut once per graph and kept while that graph is current, and every answer, including a
 node not found, comes from it.
@@ -29,7 +30,7 @@ from domain.times import parse_time
 from projections import workflow_queries as q
 from projections.runner import ProjectionRunner
 from projections.workflow_graph import WorkflowView
-from projections.workflow_ids import KIND_OF_TYPE, node_id
+from projections.workflow_ids import KIND_OF_TYPE, node_id, ref_of
 from projections.workflow_scope import readable_subgraph
 
 if TYPE_CHECKING:
@@ -72,11 +73,16 @@ class Workflow:
         return self.refresh()
 
     def resolve(self, ref: str, g: nx.MultiDiGraph | None = None) -> str:
-        """A node id from what a user typed; NotFoundError if the graph lacks it."""
+        """A node id from what a user typed; NotFoundError if the graph lacks it. A project
+        name is a name now, or failing that the name the graph gives (a graph as of a past
+        time knows a project by the name it had then)."""
         g = self.graph() if g is None else g
         for candidate in self._candidates(ref.strip()):
             if candidate in g:
                 return candidate
+        named = _named_in(g, ref.strip())
+        if named is not None and named in g:
+            return named
         raise NotFoundError("workflow node", ref)
 
     def _candidates(self, ref: str) -> list[str]:
@@ -125,28 +131,57 @@ class Workflow:
             return q.upstream(g, node, depth)
         if direction == "downstream":
             return q.downstream(g, node, depth)
-        return nx.compose(q.upstream(g, node, depth), q.downstream(g, node, depth))
+        return q.around(g, node, depth)
 
     def trained_on(self, project: str, item: str, as_of: str | float | None = None,
                    only: UUID | None = None) -> list[dict[str, Any]]:
-        """Model weights trained on a version of ``project`` that contained ``item``."""
+        """Model weights trained on a version of ``project`` that contained ``item`` (a
+        ``dataset/name`` path as it was then, with ``as_of``)."""
+        g = self.graph(as_of, only)
         project_id = resolve_project_in(self.projects, project, only)
-        item_id = self._item(project_id, item)
-        return q.trained_on_item(self.graph(as_of, only), self.projects.states, project_id,
-                                 item_id)
+        item_id = self._item(project_id, item, parse_time(as_of, field="as_of"))
+        return q.trained_on_item(g, self.projects.states, project_id, item_id)
 
     def provenance(self, ref: str, depth: int | None = None, as_of: str | float | None = None,
                    only: UUID | None = None) -> dict[str, Any]:
         g = self.graph(as_of, only)
         return q.provenance(g, self.resolve(ref, g), depth)
 
-    def _item(self, project_id: UUID, ref: str) -> UUID:
-        """An item by id (even if removed since) or by its ``dataset/name`` path now."""
+    def _item(self, project_id: UUID, ref: str, as_of: float | None) -> UUID:
+        """An item by id (even if removed since) or by its ``dataset/name`` path: as it was
+        at ``as_of`` (an item removed or renamed since is found by its old path), else now."""
         try:
             item_id = UUID(ref)
         except ValueError:
-            return self.projects.resolve_item(project_id, ref)
+            then = None if as_of is None else self._item_then(project_id, ref, as_of)
+            return then or self.projects.resolve_item(project_id, ref)
         if self.projects.core.store.project_of(item_id) != project_id:
             raise NotFoundError("item", ref)
         return item_id
 
+    def _item_then(self, project_id: UUID, path: str, as_of: float) -> UUID | None:
+        """The item at ``dataset/name`` in the project's state at ``as_of``, if any (one
+        pass over that state's items: only asked for with a past time)."""
+        states = self.projects.states
+        position = states.position_of(project_id, as_of=as_of)
+        if position == 0:
+            return None
+        manifest = states.manifest_at(project_id, position)
+        meta = states.meta_at(project_id, manifest.meta_version)
+        for item in states.items_at(manifest):
+            if item.id is not None and f"{meta.dataset_path(item.dataset_id)}/{item.name}" == path:
+                return item.id
+        return None
+
+
+
+def _named_in(g: nx.MultiDiGraph, ref: str) -> str | None:
+    """The project node (or its version, for ``<name>@<n>``) the graph names ``ref``, when
+    exactly one project bore that name."""
+    match = _VERSION.match(ref)
+    name = match["project"] if match else ref
+    named = [n for n, a in g.nodes(data=True)
+             if a.get("kind") == "project" and a.get("name") == name]
+    if len(named) != 1:
+        return None
+    return f"version:{ref_of(named[0])}@{int(match['number'])}" if match else named[0]

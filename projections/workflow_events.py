@@ -9,6 +9,12 @@ Edges: ``input`` (data node -> session), ``output`` (session -> data node), ``ve
 (project -> each of its versions, from ``Project.VersionCreated``) and ``restored``
 (version -> the project restored from it, from ``Project.Created`` with provenance).
 
+Two times per change: ``time``, when annoledger recorded it (rows are valid from then,
+so "as of" is what the ledger knew then), and for an edge ``at``, when it happened: the
+producer's time when the event carries one (an OpenLineage ``eventTime``), else the
+same. A session's ``started_at`` / ``finished_at`` follow the same rule. Lineage walks
+edges by ``at`` (:mod:`projections.workflow_queries`).
+
 :func:`changes_of` dispatches on the event's class (:func:`functools.singledispatch`),
 never on its stored topic or module path: renaming a module cannot silently empty the
 graph, and an event of any class not registered here gives nothing.
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from application.core.topics import event_class
@@ -40,6 +47,9 @@ class EdgeChange:
     dst: str
     key: str
     time: float
+    """When it was recorded."""
+    at: float
+    """When it happened (epoch seconds)."""
 
 
 Change = NodeChange | EdgeChange
@@ -52,12 +62,24 @@ def changes_of(event: object) -> list[Change]:
 
 
 def _at(event: Any) -> float:
+    """When the event was recorded (epoch seconds)."""
     return float(event.timestamp.timestamp())
 
 
-def _iso(t: float) -> str:
-    from datetime import UTC, datetime
+def _happened(event: Any, field: str = "at") -> float:
+    """When what the event records happened: the time it carries (events written before
+    such times existed carry none), else when it was recorded."""
+    moment = getattr(event, field, None)
+    return _at(event) if moment is None else float(moment.timestamp())
 
+
+def _happened_iso(event: Any, field: str = "at") -> str:
+    """:func:`_happened` in ISO 8601 (UTC), a carried time to the microsecond it was given."""
+    moment = getattr(event, field, None)
+    return _iso(_at(event)) if moment is None else moment.astimezone(UTC).isoformat()
+
+
+def _iso(t: float) -> str:
     return datetime.fromtimestamp(t, UTC).isoformat()
 
 
@@ -67,7 +89,8 @@ def _started(e: Any) -> list[Change]:
     return [NodeChange(session_node(e.originator_id), {
         "type": "app_session", "ref": str(e.originator_id), "app": e.app,
         "session_kind": e.kind, "actor": e.actor, "status": "running",
-        "auto_version": e.auto_version, "parameters": e.parameters, "started_at": _iso(t),
+        "auto_version": e.auto_version, "parameters": e.parameters,
+        "started_at": _happened_iso(e, "started_at"),
     }, t)]
 
 
@@ -87,7 +110,7 @@ def _input(e: Any) -> list[Change]:
     t = _at(e)
     data = node_id(e.type, e.ref)
     return [NodeChange(data, _data(e), t),
-            EdgeChange(data, session_node(e.originator_id), "input", t)]
+            EdgeChange(data, session_node(e.originator_id), "input", t, _happened(e))]
 
 
 @changes_of.register(event_class(AppSession, "OutputAdded"))
@@ -95,7 +118,7 @@ def _output(e: Any) -> list[Change]:
     t = _at(e)
     data = node_id(e.type, e.ref)
     return [NodeChange(data, _data(e), t),
-            EdgeChange(session_node(e.originator_id), data, "output", t)]
+            EdgeChange(session_node(e.originator_id), data, "output", t, _happened(e))]
 
 
 @changes_of.register(event_class(AppSession, "Progressed"))
@@ -109,7 +132,7 @@ def _progressed(e: Any) -> list[Change]:
 def _finished(e: Any) -> list[Change]:
     t = _at(e)
     return [NodeChange(session_node(e.originator_id),
-                       {"status": e.status, "finished_at": _iso(t)}, t)]
+                       {"status": e.status, "finished_at": _happened_iso(e)}, t)]
 
 
 @changes_of.register(event_class(DataNode, "Declared"))
@@ -124,8 +147,9 @@ def _linked(e: Any) -> list[Change]:
     t = _at(e)
     owner = node_id(e.owner_type, e.owner_ref)
     data = node_id(e.type, e.ref)
-    edge = EdgeChange(data, owner, "input", t) if e.direction == "input" else EdgeChange(
-        owner, data, "output", t)
+    at = _happened(e)
+    edge = EdgeChange(data, owner, "input", t, at) if e.direction == "input" else EdgeChange(
+        owner, data, "output", t, at)
     return [NodeChange(data, _data(e), t), edge]
 
 
@@ -144,7 +168,7 @@ def _project_created(e: Any) -> list[Change]:
             NodeChange(source, {"type": "project_version", "project": str(p.project_id),
                                 "number": p.version, "position": p.position,
                                 "digest": p.digest}, t),
-            EdgeChange(source, project, "restored", t),
+            EdgeChange(source, project, "restored", t, t),
         ]
     return changes
 
@@ -167,5 +191,5 @@ def _version_created(e: Any) -> list[Change]:
             "number": v.number, "title": v.title, "description": v.description,
             "author": v.author, "created_at": v.created_at, "position": v.position,
             "digest": v.digest, "session": str(e.session_id) if e.session_id else ""}, t),
-        EdgeChange(project_node(pid), node, "version", t),
+        EdgeChange(project_node(pid), node, "version", t, t),
     ]

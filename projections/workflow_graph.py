@@ -9,9 +9,12 @@ gives the same graph.
 
 Folding a batch: the changes of every event are computed first (pure handlers,
 :mod:`projections.workflow_events`), then the current rows of every node and edge they
-touch are read in a few ``IN`` queries, then each change that alters a row's attributes
-closes it at the event's time and opens a new one. Unchanged attributes write nothing,
-so a repeated mention of a node or an edge is not a duplicate.
+touch are read in a few ``IN`` queries, then each change that alters a node's attributes
+closes its row at the event's time and opens a new one. Unchanged attributes write
+nothing, so a repeated mention of a node is not a duplicate. An edge is a fact that
+happened once: drawn at its first mention, with the time it happened (``at``), and
+never redrawn. (Rows written before edges carried ``at`` read it as their
+``valid_from``, which is what the events they came from said.)
 
 The current graph is kept in memory and updated by the batches this object applies
 (copy-on-write once handed out, so readers never see a graph change under them); if
@@ -85,8 +88,10 @@ class WorkflowView(TrackedView):
         edge_rows: list[Row] = []
         for c in changes:
             if isinstance(c, EdgeChange):
-                _fold(current_edges, edge_rows, edge_id(c.src, c.key, c.dst),
-                      {"label": c.key}, c.time, src=c.src, dst=c.dst, key=c.key)
+                eid = edge_id(c.src, c.key, c.dst)
+                if eid not in current_edges:
+                    _fold(current_edges, edge_rows, eid, {"label": c.key, "at": c.at}, c.time,
+                          src=c.src, dst=c.dst, key=c.key)
             else:
                 _fold(current, node_rows, c.node, {"kind": kind_of(c.node), **c.attrs},
                       c.time)
@@ -120,7 +125,9 @@ class WorkflowView(TrackedView):
             return self._graph
 
     def _load(self, as_of: float | None) -> nx.MultiDiGraph:
-        """Read the rows valid now (or then) into a graph, compactly.
+        """Read the rows valid now (or then) into a graph, compactly. As of a time, an
+        edge known then but said to have happened later (a producer's clock ahead of
+        ours) is left out: the graph then holds nothing that had not happened yet.
 
         All attributes are decoded by one ``json.loads`` (which shares equal keys across
         the whole array) and the values that repeat (kinds, types, statuses, apps) are
@@ -139,8 +146,9 @@ class WorkflowView(TrackedView):
                     if isinstance(a.get(k), str):
                         a[k] = sys.intern(a[k])
             g.add_nodes_from(zip((sys.intern(r.node_id) for r in nodes), attrs, strict=True))
-            g.add_edges_from((r.src, r.dst, sys.intern(r.key), json.loads(r.attrs))
-                             for r in edges)
+            timed = ((r, _timed(json.loads(r.attrs), r.valid_from)) for r in edges)
+            g.add_edges_from((r.src, r.dst, sys.intern(r.key), a) for r, a in timed
+                             if as_of is None or a["at"] <= as_of)
         if as_of is None:  # collect first: cyclic garbage frozen now would never be freed
             gc.collect()
             gc.freeze()
@@ -157,7 +165,8 @@ class WorkflowView(TrackedView):
             for node, row in nodes.items():
                 g.add_node(node, **_plain(row.attrs))
             for row in edges.values():
-                g.add_edge(row.src, row.dst, key=row.key, **_plain(row.attrs))
+                g.add_edge(row.src, row.dst, key=row.key,
+                           **_timed(_plain(row.attrs), row.valid_from))
             self._graph, self._graph_position, self._handed_out = g, after, False
 
 
@@ -178,6 +187,13 @@ def _fold(current: dict[str, Row], written: list[Row], row_key: str, attrs: dict
               key=edge.get("key", ""))
     written.append(new)
     current[row_key] = new
+
+
+def _timed(attrs: dict[str, Any], valid_from: float) -> dict[str, Any]:
+    """An edge's attributes with the time it happened (rows from before ``at``: their
+    ``valid_from``, the time of the event that drew them)."""
+    attrs.setdefault("at", valid_from)
+    return attrs
 
 
 def _plain(attrs: dict[str, Any]) -> dict[str, Any]:

@@ -3,8 +3,9 @@
 Every node or edge is a series of rows; each row holds the attributes valid from
 ``valid_from`` until ``valid_to`` (``NULL`` while current). A change closes the current
 row and opens a new one, so the graph as of any past time is one indexed scan
-(``valid_from <= t < valid_to``), the time-travel that Marquez lacks. Times are the
-events' own timestamps (when annoledger recorded the fact), as epoch seconds.
+(``valid_from <= t < valid_to``), the time-travel that Marquez lacks. Validity times are
+the events' own timestamps (when annoledger recorded the fact), as epoch seconds; when
+a fact happened (an edge's ``at``) is an attribute (:mod:`projections.workflow_events`).
 
 Tables are created on first use, named ``<app>_wf_*`` beside the application's own.
 The view's position is kept with every other view's (:mod:`projections.runner`).
@@ -111,11 +112,12 @@ class WorkflowTables:
                 conn.execute(table.insert(), inserts)
 
     def read(self, conn: Connection, as_of: float | None) -> tuple[list[Any], list[Any]]:
-        """Node rows ``(node_id, attrs)`` and edge rows ``(src, dst, key, attrs)``."""
+        """Node rows ``(node_id, attrs)`` and edge rows ``(src, dst, key, attrs,
+        valid_from)``."""
         n, e = self.nodes, self.edges
         nq = sa.select(n.c.node_id, n.c.attrs).where(_valid(n, as_of)).order_by(n.c.row_id)
-        eq = sa.select(e.c.src, e.c.dst, e.c.key, e.c.attrs).where(_valid(e, as_of)).order_by(
-            e.c.row_id)
+        eq = sa.select(e.c.src, e.c.dst, e.c.key, e.c.attrs, e.c.valid_from).where(
+            _valid(e, as_of)).order_by(e.c.row_id)
         return list(conn.execute(nq)), list(conn.execute(eq))
 
 

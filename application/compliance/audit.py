@@ -3,14 +3,22 @@
 Answered from the audit index, a projection the composition root passes in
 (:class:`AuditIndexPort`): it is caught up with the log before every query, so an
 answer always includes the last committed event.
+
+Every command opens and closes an app session around what it changes, so session
+bookkeeping would outnumber the changes people look for: it is left out unless asked
+for (``include_sessions``), or the question is about a session (``session_id``) or names
+a bookkeeping event type (``AppSession.Started``).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from application.core.ledger_core import LedgerCore
 from application.core.progress import ProgressFn
 from application.ports import AuditIndexPort
 from application.views.audit import AuditFilter, AuditPage
+from domain.audit_entry import BOOKKEEPING
 from domain.errors import ValidationError
 
 MAX_PAGE = 1000
@@ -37,6 +45,10 @@ class Audit:
         where = where or AuditFilter()
         if where.since is not None and where.until is not None and where.since > where.until:
             raise ValidationError("since", "is after until")
+        if where.item_path is not None and "/" not in where.item_path:
+            raise ValidationError("item", f"'{where.item_path}' is not a dataset/name path")
+        if where.session_id is not None or (where.type or "").partition(".")[0] in BOOKKEEPING:
+            where = replace(where, include_sessions=True)
         self.catch_up()
         rows = list(self.index.query(where, limit + 1, offset))
         more = len(rows) > limit

@@ -3,31 +3,34 @@
 An item is one stream, so its whole history is one indexed read plus decoding its own
 events: O(item history), whatever the size of the log. Class titles and tag names are
 today's (a class renamed since shows its new title). The project log (each event with its
-data, or one line per event) is read by position.
+data, or one line per event) is read by position; each line says what the event changed
+as the audit index says it, derived by the same function
+(:func:`domain.audit_entry.audit_entry`) from the briefs before its first position.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
-from application.core.events import event_view, project_events
+from application.core.events import project_events
 from application.core.ledger_core import LedgerCore
+from application.core.loading import load_items
 from application.core.states import States
 from application.ports import LogRecord, StreamLog
 from application.views.events import EventView
 from application.views.history import BlameLine, HistoryEntry, ObjectChange, ObjectState, Touch
 from application.views.projects import LogEntry
-from domain.changes import ItemBrief, Names, brief, describe_item, event_kind
+from domain.audit_entry import audit_entry
+from domain.changes import ItemBrief, Names, describe_item, event_kind, fold_item
 from domain.errors import NotFoundError
 from domain.item import Item
+from domain.meta_changes import fold_names
 from domain.state import MetaState
 from domain.values import AnnotationObject, Tag
-
-_Head = tuple[str, int, tuple[Tag, ...], bool]
-"""An item's name, dataset, tags and removed flag at one version."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,13 +39,11 @@ class _Step:
     event: Any
     before: dict[int, AnnotationObject]
     after: dict[int, AnnotationObject]
-    head_before: _Head | None
-    head_after: _Head
+    brief_before: ItemBrief | None
+    brief_after: ItemBrief
 
     def describe(self, names: Names) -> str:
-        """The summary (briefs are built only for the steps shown)."""
-        before = None if self.head_before is None else _brief(self.head_before, self.before)
-        return describe_item(self.event, before, _brief(self.head_after, self.after), names)
+        return describe_item(self.event, self.brief_before, self.brief_after, names)
 
 
 class History:
@@ -57,20 +58,48 @@ class History:
         """Events at positions after ``after``, oldest first, at most ``limit``."""
         return project_events(self.core, project_id, after=after, limit=limit)
 
-    def log_entries(self, project_id: UUID, *, limit: int = 100, gt: int = 0,
+    def log_entries(self, project_id: UUID, *, limit: int | None = 100, gt: int = 0,
                     lte: int | None = None, newest: bool = True) -> list[LogEntry]:
         """The project log between positions ``gt`` (exclusive) and ``lte``, oldest first:
-        the newest ``limit`` of them, or with ``newest=False`` the first."""
+        the newest ``limit`` of them, or with ``newest=False`` the first; each entry with
+        its item's path, its object's class and what it changed, as the audit index says."""
         records = self.core.store.log(project_id, gt=gt, lte=lte, limit=limit, desc=newest)
         if newest:
             records.reverse()
+        if not records:
+            return []
+        briefs = self._briefs_before(project_id, records)
         entries = []
         for rec in records:
-            v = event_view(self.core, rec, data=False)
-            target = v.type.split(".")[0].lower() + ":" + str(v.stream)
-            entries.append(LogEntry(v.position, v.time, v.actor, v.type, target,
-                                    str(v.session) if v.session else None))
+            event: Any = self.core.mapper.to_domain_event(rec.stored_event())
+            entry, updates = audit_entry(event, project_id, briefs)
+            briefs.update(updates)
+            t = entry.target
+            entries.append(LogEntry(
+                rec.position, event.timestamp.isoformat(), entry.actor, entry.type,
+                f"{t.kind}:{t.id}", str(entry.session_id) if entry.session_id else None,
+                entry.summary, entry.item_path, entry.object_class))
         return entries
+
+    def _briefs_before(self, project_id: UUID, records: Sequence[LogRecord]
+                       ) -> dict[str, Any]:
+        """The briefs :func:`audit_entry` needs before the first of ``records``: the
+        project's names folded from its own stream, each item as it stood before."""
+        first = records[0].position
+        names: Names | None = None
+        for rec in self.log.item_log(project_id):
+            if rec.position >= first:
+                break
+            names = fold_names(names, self.core.mapper.to_domain_event(rec.stored_event()))
+        briefs: dict[str, Any] = {f"p:{project_id}": names} if names else {}
+        firsts: dict[UUID, int] = {}
+        for rec in records:
+            firsts.setdefault(rec.originator_id, rec.originator_version)
+        wanted = {i: v - 1 for i, v in firsts.items() if i != project_id and v > 1}
+        for item in load_items(self.core.store, self.core.mapper, wanted,
+                               self.core.item_snapshot_every):
+            briefs[f"i:{item.id}"] = item_brief(item)
+        return briefs
 
     def item(self, project_id: UUID, item_id: UUID,
              object_id: int | None = None) -> list[HistoryEntry]:
@@ -119,32 +148,31 @@ class History:
         if self.core.store.project_of(item_id) != project_id:
             raise NotFoundError("item", item_id)
         agg: Item | None = None
-        head: _Head | None = None
+        brief: ItemBrief | None = None
         for rec in self.log.item_log(item_id):
             event: Any = self.core.mapper.to_domain_event(rec.stored_event())
             before = {} if agg is None or agg.removed else dict(agg.objects)
             agg = event.mutate(agg)
             assert agg is not None
             after = {} if agg.removed else dict(agg.objects)
-            head_after = (agg.name, agg.dataset_id, agg.tags, agg.removed)
-            yield _Step(rec, event, before, after, head, head_after)
-            head = head_after
+            brief_after = fold_item(brief, event)
+            yield _Step(rec, event, before, after, brief, brief_after)
+            brief = brief_after
 
 
 def names_of(meta: MetaState) -> Names:
     return Names(meta.name, {c.id: c.title for c in meta.classes.values()},
                  {t.id: t.name for t in meta.tag_metas.values()},
-                 {d.id: meta.dataset_path(d.id) for d in meta.datasets.values()})
+                 {d.id: d.name for d in meta.datasets.values()},
+                 {c.id: c.shape for c in meta.classes.values()},
+                 {d.id: d.parent_id for d in meta.datasets.values() if d.parent_id is not None})
 
 
 def item_brief(item: Item) -> ItemBrief:
-    return _brief((item.name, item.dataset_id, item.tags, item.removed), item.objects)
-
-
-def _brief(head: _Head, objects: dict[int, AnnotationObject]) -> ItemBrief:
-    name, dataset_id, tags, removed = head
-    return ItemBrief(name, dataset_id, {i: brief(o) for i, o in objects.items()},
-                     {t.meta_id: t.value for t in tags}, removed)
+    """The brief of an item as it stands: equal to the brief folded over its events."""
+    state = item.to_state()
+    return ItemBrief.of_fields({f.name: getattr(state, f.name)
+                                for f in dataclasses.fields(state)}, item.removed)
 
 
 def _changed(before: dict[int, AnnotationObject], after: dict[int, AnnotationObject]

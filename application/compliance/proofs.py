@@ -1,68 +1,225 @@
-"""Provable history: a digest of the whole log's head, and proofs that a log extends one.
+"""Provable state and history: every derived row checked against the log, digests of the
+log's head, and proofs that a log extends one.
 
-``verify`` recomputes hash chains alone (one project's, or every one's). ``log_digest``
-recomputes every project's hash chain and checks every snapshot against the log, then
-encodes each project's (position, chain link) as a digest (:mod:`domain.log_digest`).
-``verify_since`` takes a digest kept earlier and proves that today's log extends it: each
-recorded project still exists, its chain recomputed from the first event reaches the
-recorded link at the recorded position, its whole chain is intact, and every snapshot
-agrees with the log. Snapshots are not chained (they are caches), so they are checked by
-replay: each item snapshot against the item folded to its version, each project snapshot
-against the item versions and per-class counts the log gives at its position. Cost: one
-pass over each project's log.
+``verify`` recomputes, from the log alone, everything the ledger derives from it and
+serves. Each log is replayed once, in position order, with its derived rows read in the
+same snapshot (:class:`application.compliance.log_check.LogCheck`: its hash chain, the
+order of its notification ids, its time index, its snapshots, its catalog rows and its
+head row). Then one pass over every log in notification order checks the time index
+across logs and feeds the read models (the audit index and the workflow graph,
+:class:`application.ports.DerivedRows`), each event decoded once. Each log reports its
+first mismatch, with the table and the row; a read model's mismatch is reported in the
+log of the event its row derives from (the workflow graph's, which follow from the
+system log, there). ``quick`` recomputes the hash chains alone, as ``verify`` did
+before derived rows were checked. Cost: each event is read once per pass (two passes),
+and decoded once for the logs and once for the read models; memory holds one log's
+aggregates at a time, and the workflow graph's rows.
+
+``log_digest`` recomputes every project's hash chain and checks every snapshot against
+the log, then encodes each project's (position, chain link) as a digest
+(:mod:`domain.log_digest`). ``verify_since`` takes a digest kept earlier and proves that
+today's log extends it: each recorded project still exists, its chain recomputed from
+the first event reaches the recorded link at the recorded position, its whole chain is
+intact, and every snapshot agrees with the log. Snapshots are not chained (they are
+caches), so they are checked by replay, the same replay ``verify`` does.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
 
-from application.core.catalog import class_counts
+from application.compliance.log_check import CLOCK_SKEW, LogCheck, Problem
 from application.core.ledger_core import LedgerCore
 from application.core.loading import gc_paused
-from application.core.states import REMOVED, States
-from application.core.topics import is_event
-from application.ports import ChainReport, ItemSnapshotRow, ProofStore, StoredManifest
+from application.core.states import States
+from application.ports import (
+    SYSTEM_PROJECT,
+    ChainReport,
+    DerivedCheck,
+    DerivedRows,
+    LogRecord,
+    ProjectHead,
+    ProofStore,
+    RowMismatch,
+)
 from application.views.projects import VerifyView
-from application.views.proofs import ProofReport
-from domain.item import Item
+from application.views.proofs import ProofReport, VerifyReport, ViewReport
 from domain.log_digest import HeadMark, decode_digest, encode_digest
+
+Progress = Callable[[int, int], None]
+"""Told ``(events read, events to read)`` as a check goes."""
+EVERY = 5000
+"""Events read between two progress reports."""
 
 
 class Proofs:
-    """Hash chains recomputed, snapshots checked against the log, digests and proofs."""
+    """Derived rows and hash chains recomputed, snapshots checked, digests and proofs."""
 
-    def __init__(self, core: LedgerCore, states: States, store: ProofStore) -> None:
+    def __init__(self, core: LedgerCore, states: States, store: ProofStore,
+                 derived: Sequence[DerivedRows] = ()) -> None:
         self.core = core
         self.states = states
         self.store = store
+        self.derived = tuple(derived)
 
-    def verify(self, project_id: UUID | None = None) -> list[VerifyView]:
-        """Recompute hash chains: one project's, or every project's (and the system log)."""
-        heads = self.core.store.heads()
-        names = {h.project_id: h.name or "(system)" for h in heads}
-        ids = [project_id] if project_id else [h.project_id for h in heads]
-        views = []
+    # -- verify ------------------------------------------------------------------------------
+
+    def verify(self, project_id: UUID | None = None, *, quick: bool = False,
+               progress: Progress | None = None) -> list[VerifyView]:
+        """Each log checked (one project's, or every one's and the system log's): its
+        chain, and unless ``quick`` every row derived from it; see :meth:`check`."""
+        return self.check(project_id, quick=quick, progress=progress).logs
+
+    def check(self, project_id: UUID | None = None, *, quick: bool = False,
+              progress: Progress | None = None) -> VerifyReport:
+        """Every log (or one project's) and, when every log is checked, every read model.
+
+        A project whose head row is missing is checked too (its log is found in the
+        events), and reported: without its head it is missing from every list.
+        """
+        heads = {h.project_id: h for h in self.core.store.heads()}
+        if quick:
+            ids = [project_id] if project_id else list(heads)
+            return VerifyReport([self._chain_only(pid, heads.get(pid)) for pid in ids],
+                                quick=True)
+        ids = [project_id] if project_id else self._every_log(heads)
+        report = VerifyReport()
+        total = sum(h.position for h in heads.values() if h.project_id in ids)
+        done = 0
         for pid in ids:
-            r = self.core.store.verify(pid)
-            views.append(VerifyView(pid, names.get(pid, "?"), r.ok, r.checked, r.position,
-                                    r.reason, r.head.hex()))
+            view, read = self._check_log(pid, heads.get(pid), done, total, progress)
+            report.logs.append(view)
+            done += read
+        if project_id is None:
+            report.logs.extend(self._orphans(set(ids)))
+            report.views = self._in_order(report, done, progress)
+        return report
+
+    def _every_log(self, heads: dict[UUID, ProjectHead]) -> list[UUID]:
+        """Logs in the order heads are listed (the system log first), then any log whose
+        head row is missing."""
+        logged = set(self.store.logged_projects())
+        return list(heads) + sorted(logged - heads.keys(), key=str)
+
+    def _chain_only(self, pid: UUID, head: ProjectHead | None) -> VerifyView:
+        r = self.core.store.verify(pid)
+        name = _name(pid, head.name if head else "?")
+        return VerifyView(pid, name, r.ok, r.checked, r.position, r.reason, r.head.hex(),
+                          "" if r.ok else "events",
+                          "" if r.position is None else f"position {r.position}")
+
+    def _check_log(self, pid: UUID, head: ProjectHead | None, done: int, total: int,
+                   progress: Progress | None) -> tuple[VerifyView, int]:
+        """The log's first mismatch, and how many events were read."""
+        def tick(read: int) -> None:
+            if progress is not None:
+                progress(done + read, max(total, done + read))
+
+        with self.store.reading(pid) as reading, gc_paused():
+            check = LogCheck(self.core.mapper, pid, reading, tick=tick, every=EVERY)
+            problem = next(check.problems(), None)
+            chain = reading.chain if problem is None else None
+            name = _name(pid, check.name or (head.name if head else ""))
+        tick(check.read)
+        if problem is None:
+            assert chain is not None
+            return VerifyView(pid, name, True, chain.checked, None, "", chain.head.hex()), \
+                check.read
+        return _failed(pid, name, check.read, problem), check.read
+
+    def _orphans(self, logs: set[UUID]) -> list[VerifyView]:
+        """Catalog rows naming a project that has no log at all."""
+        found = []
+        for pid in sorted(set(self.store.catalog_owners()) - logs, key=str):
+            with self.store.reading(pid) as reading:
+                entry = min(reading.catalog(), key=lambda e: (e.dataset_id, e.name))
+            found.append(_failed(pid, "?", 0, Problem(
+                "catalog", f"item {entry.item_id} ({entry.name})",
+                "listed in a project that has no log")))
+        return found
+
+    def _in_order(self, report: VerifyReport, base: int, progress: Progress | None
+                  ) -> list[ViewReport]:
+        """One pass over every log in notification order: the time index across logs
+        (ids are given in the order rows are recorded, so times only grow along them),
+        and every read model fed the events it derives rows from, each decoded once."""
+        checks = list(self.derived)
+        uptos = [c.begin() for c in checks]
+        failed: dict[int, RowMismatch] = {}
+        last_id = self.core.recorder.max_notification_id() or 0  # type: ignore[attr-defined]
+        late: tuple[UUID, Problem] | None = None
+        prev: LogRecord | None = None
+        with gc_paused():
+            for n, rec in enumerate(self.store.log_in_order(last_id), 1):
+                if late is None and prev is not None:
+                    late = _out_of_time(prev, rec)
+                prev = rec
+                wanting = [i for i, c in enumerate(checks) if i not in failed
+                           and rec.notification_id <= uptos[i] and c.handles(rec.topic)]
+                if wanting:
+                    failed.update(self._feed(rec, [(i, checks[i]) for i in wanting]))
+                if progress is not None and n % EVERY == 0:
+                    progress(base + rec.notification_id, base + last_id)
+        if late is not None:
+            self._attribute(report, *late)
+        views = []
+        for i, check in enumerate(checks):
+            result: DerivedCheck = check.end()
+            mismatch = failed.get(i) or result.mismatch
+            reason = f"{result.label}: {mismatch.key}: {mismatch.text}" if mismatch else ""
+            views.append(ViewReport(result.label, result.rows, result.upto,
+                                    max(0, last_id - result.upto), reason))
+            if mismatch is not None:
+                owner = SYSTEM_PROJECT
+                if mismatch.notification_id is not None:
+                    owner = self.store.log_of_event(mismatch.notification_id) or owner
+                self._attribute(report, owner, Problem(result.label, mismatch.key,
+                                                       mismatch.text))
         return views
+
+    def _feed(self, rec: LogRecord, checks: list[tuple[int, DerivedRows]]
+              ) -> dict[int, RowMismatch]:
+        """Give one event to the checks that want it; the ones it fails."""
+        key = f"event {rec.notification_id} (position {rec.position})"
+        try:
+            event: Any = self.core.mapper.to_domain_event(rec.stored_event())
+        except Exception as exc:  # bytes the log's own check names already
+            return {i: RowMismatch(key, f"cannot be derived: the event cannot be decoded "
+                                        f"({type(exc).__name__})", rec.notification_id)
+                    for i, _ in checks}
+        failed = {}
+        for i, check in checks:
+            try:
+                check.feed(rec, event)
+            except Exception as exc:  # a row the model could not derive
+                failed[i] = RowMismatch(key, f"cannot be derived ({type(exc).__name__}: "
+                                             f"{exc})", rec.notification_id)
+        return failed
+
+    def _attribute(self, report: VerifyReport, owner: UUID, problem: Problem) -> None:
+        """Report ``problem`` in the log ``owner`` (unless that log failed already)."""
+        for i, view in enumerate(report.logs):
+            if view.project == owner:
+                if view.ok:
+                    report.logs[i] = _failed(owner, view.name, view.checked, problem,
+                                             head=view.head)
+                    report.found_across.add(owner)
+                return
+        report.logs.append(_failed(owner, _name(owner, ""), 0, problem))
+        report.found_across.add(owner)
+
+    # -- digests and proofs of extension ---------------------------------------------------
 
     def log_digest(self) -> ProofReport:
         """Check everything, then digest every project's head (no digest if any check fails)."""
         report, marks = ProofReport(), []
         for head in self.core.store.heads():
-            chain, _ = self.store.chain_links(head.project_id, ())
             label = _label(head.project_id, head.name)
-            report.projects += 1
-            report.events += chain.checked
-            if not chain.ok:
-                report.problems.append(f"{label}: chain broken at position {chain.position}: "
-                                       f"{chain.reason}")
+            chain, _ = self._replayed(head.project_id, label, (), report)
             marks.append(HeadMark(head.project_id, chain.checked, chain.head))
-            report.problems.extend(self.check_snapshots(head.project_id, label, report))
         if report.ok:
             report.digest = encode_digest(marks)
         return report
@@ -80,84 +237,51 @@ class Proofs:
             if head is None:
                 report.problems.append(f"{label}: recorded in the digest, now missing")
                 continue
-            chain, links = self.store.chain_links(pid, [mark.position] if mark else [])
-            report.projects += 1
-            report.events += chain.checked
-            if not chain.ok:
-                report.problems.append(f"{label}: chain broken at position {chain.position}: "
-                                       f"{chain.reason}")
+            chain, links = self._replayed(pid, label, [mark.position] if mark else [],
+                                          report)
             if mark is not None and mark.position > 0:
                 report.problems.extend(_against(label, mark, chain, links))
-            report.problems.extend(self.check_snapshots(pid, label, report))
         return report
 
-    def check_snapshots(self, project_id: UUID, label: str, report: ProofReport) -> list[str]:
-        """Every item and project snapshot of a project against the log replayed."""
-        store = self.store
-        problems: list[str] = []
-        snaps: dict[tuple[UUID, int], ItemSnapshotRow] = {}
-        for row in store.item_snapshots(project_id):
-            key = (_uuid(row.stored.originator_id), row.stored.originator_version)
-            if not row.checksum_ok:
-                problems.append(f"{label}: snapshot of item {key[0]} v{key[1]} fails its checksum")
-            else:
-                snaps[key] = row
-        manifests = {}
-        for m in store.project_manifests(project_id):
-            if m.items is None:
-                problems.append(f"{label}: project snapshot at position {m.position} "
-                                f"cannot be read: {m.error}")
-            else:
-                manifests[m.position] = m
-        report.snapshots += len(snaps) + len(manifests)
-        if snaps or manifests:
-            with gc_paused():
-                problems.extend(self._replay_against(project_id, label, snaps, manifests))
-        return problems
+    def _replayed(self, pid: UUID, label: str, marks: Sequence[int], report: ProofReport
+                  ) -> tuple[ChainReport, dict[int, bytes]]:
+        """One log's chain recomputed and its snapshots replayed, in one pass; problems
+        go to ``report``."""
+        with self.store.reading(pid, marks) as reading, gc_paused():
+            check = LogCheck(self.core.mapper, pid, reading, derived=False)
+            snapshot_problems = [f"{label}: {p.message}" for p in check.problems()]
+            chain, links = reading.chain, dict(reading.links)
+        report.projects += 1
+        report.events += chain.checked
+        report.snapshots += check.snapshots
+        if not chain.ok:
+            report.problems.append(f"{label}: chain broken at position {chain.position}: "
+                                   f"{chain.reason}")
+        report.problems.extend(snapshot_problems)
+        return chain, links
 
-    def _replay_against(self, project_id: UUID, label: str,
-                        snaps: dict[tuple[UUID, int], ItemSnapshotRow],
-                        manifests: dict[int, StoredManifest]) -> Iterator[str]:
-        items: dict[UUID, Any] = {}
-        versions: dict[UUID, int] = {}
-        meta_version = 0
-        for rec in self.store.project_events(project_id):
-            oid = rec.originator_id
-            if oid == project_id:
-                meta_version = rec.originator_version
-            elif is_event(rec.topic, Item.Event):
-                try:
-                    event: Any = self.core.mapper.to_domain_event(rec.stored_event())
-                    items[oid] = event.mutate(items.get(oid))
-                except Exception as exc:  # bytes rewritten into something undecodable
-                    yield (f"{label}: the event at position {rec.position} cannot be replayed "
-                           f"({type(exc).__name__}); snapshots after it were not checked")
-                    return
-                if rec.topic.endswith(REMOVED):
-                    versions.pop(oid, None)
-                else:
-                    versions[oid] = rec.originator_version
-                row = snaps.pop((oid, rec.originator_version), None)
-                if row is not None and not self._same(row, items[oid]):
-                    yield (f"{label}: snapshot of item {oid} v{rec.originator_version} "
-                           f"differs from its events")
-            m = manifests.pop(rec.position, None)
-            if m is not None and not _manifest_agrees(m, meta_version, versions, items):
-                yield (f"{label}: project snapshot at position {m.position} differs from the "
-                       f"log at that position")
-        for oid, version in snaps:
-            yield f"{label}: snapshot of item {oid} v{version} has no matching event"
-        for position in manifests:
-            yield f"{label}: project snapshot at position {position} is past the log's end"
 
-    def _same(self, row: ItemSnapshotRow, item: Any) -> bool:
-        try:
-            decoded: Any = self.core.mapper.to_domain_event(row.stored)
-            snap = decoded.mutate(None)
-        except Exception:  # undecodable bytes behind a recomputed checksum
-            return False
-        return bool((snap.version, snap.removed, snap.project_id, snap.to_state()) ==
-                    (item.version, item.removed, item.project_id, item.to_state()))
+def _out_of_time(prev: LogRecord, rec: LogRecord) -> tuple[UUID, Problem] | None:
+    """A row recorded before the event numbered before it (beyond clock skew)."""
+    if rec.recorded_at is None or prev.recorded_at is None \
+            or rec.recorded_at >= prev.recorded_at - CLOCK_SKEW:
+        return None
+    return rec.project_id or SYSTEM_PROJECT, Problem(
+        "time index", f"position {rec.position}",
+        f"recorded at {_iso(rec.recorded_at)}, before event {prev.notification_id} "
+        f"({_iso(prev.recorded_at)}), though events are numbered as they are recorded",
+        rec.position)
+
+
+def _iso(t: float) -> str:
+    return datetime.fromtimestamp(t, UTC).isoformat()
+
+
+def _failed(pid: UUID, name: str, checked: int, problem: Problem, *, head: str = ""
+            ) -> VerifyView:
+    reason = problem.text if problem.chain else problem.message
+    return VerifyView(pid, name, False, checked, problem.position, reason, head,
+                      problem.table, problem.key)
 
 
 def _against(label: str, mark: HeadMark, chain: ChainReport, links: dict[int, bytes]
@@ -175,18 +299,9 @@ def _against(label: str, mark: HeadMark, chain: ChainReport, links: dict[int, by
     return []
 
 
-def _manifest_agrees(m: StoredManifest, meta_version: int, versions: dict[UUID, int],
-                     items: dict[UUID, Any]) -> bool:
-    assert m.items is not None
-    if m.meta_version != meta_version or m.items.keys() != versions.keys():
-        return False
-    return all(v == versions[i] and counts == class_counts(items[i].objects.values())
-               for i, (v, counts) in m.items.items())
+def _name(project_id: UUID, name: str) -> str:
+    return "(system)" if project_id == SYSTEM_PROJECT else name or "?"
 
 
 def _label(project_id: UUID, name: str) -> str:
     return f"project {name or '(system)'} ({project_id})"
-
-
-def _uuid(value: UUID | str) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))

@@ -14,19 +14,19 @@ from pathlib import Path
 from typing import Any
 from uuid import UUID
 
-from application.compliance.history import History, item_brief
+from application.compliance.history import History
 from application.compliance.replay_facts import ManifestFacts
 from application.core.ledger_core import LedgerCore
-from application.core.loading import gc_paused, load_items
+from application.core.loading import gc_paused
 from application.core.states import Manifest, States
 from application.ports import FormatAdapters
 from application.views.projects import LogEntry
 from application.views.replay import BisectResult, ReplayView
-from domain.changes import ItemBrief, Names, describe_item, event_kind, fold_item
+from domain.changes import Names
 from domain.digest import state_digest
 from domain.errors import ValidationError
 from domain.geometry_compare import GeometryComparison, compare_geometry
-from domain.meta_changes import describe_other, describe_project, fold_names, target_of
+from domain.meta_changes import fold_names
 from domain.predicates import parse_predicate, require_known_names
 from domain.rules import object_shape
 from domain.state import ItemState, MetaState, ProjectState
@@ -79,43 +79,8 @@ class Replay:
             raise ValidationError("position", f"need 1 <= from <= to <= {head}")
         if end - start >= MAX_STEPS:
             raise ValidationError("position", f"at most {MAX_STEPS} events at a time")
-        records = self.core.store.log(project_id, gt=start - 1, lte=end)
-        names = self._names_before(project_id, start)
-        firsts: dict[UUID, int] = {}
-        for rec in records:
-            firsts.setdefault(rec.originator_id, rec.originator_version)
-        wanted = {i: v - 1 for i, v in firsts.items() if i != project_id and v > 1}
-        briefs: dict[UUID, ItemBrief] = {
-            item.id: item_brief(item) for item in load_items(
-                self.core.store, self.core.mapper, wanted, self.core.item_snapshot_every)}
-        entries = []
-        for rec in records:
-            event: Any = self.core.mapper.to_domain_event(rec.stored_event())
-            kind = event_kind(event)
-            if kind.startswith("Item."):
-                before = briefs.get(rec.originator_id)
-                briefs[rec.originator_id] = after = fold_item(before, event)
-                summary = describe_item(event, before, after, names)
-            elif kind.startswith("Project."):
-                new_names = fold_names(names, event)
-                summary, names = describe_project(event, names, new_names), new_names
-            else:
-                summary = describe_other(event)
-            target = target_of(event)
-            session = getattr(event, "session_id", None)
-            entries.append(LogEntry(rec.position, event.timestamp.isoformat(),
-                                    getattr(event, "actor", ""), kind,
-                                    f"{target.kind}:{target.id}",
-                                    str(session) if session else None, summary))
-        return entries
-
-    def _names_before(self, project_id: UUID, position: int) -> Names:
-        names: Names | None = None
-        for rec in self.history.log.item_log(project_id):
-            if rec.position >= position:
-                break
-            names = fold_names(names, self.core.mapper.to_domain_event(rec.stored_event()))
-        return names or Names()
+        return self.history.log_entries(project_id, gt=start - 1, lte=end, limit=None,
+                                        newest=False)
 
     def bisect(self, project_id: UUID, predicate: str, *, start: int = 1) -> BisectResult:
         """The first position from ``start`` on at which ``predicate`` holds, by binary

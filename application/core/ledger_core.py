@@ -113,20 +113,49 @@ class LedgerCore(Application[UUID]):
         except IntegrityError as exc:
             raise StaleVersionError("stream", "its last version", "a newer one") from exc
 
-    def write_batches(self, batches: Iterable[Batch]) -> int:
+    def write_batches(self, batches: Iterable[Batch], *,
+                      then: Callable[[], Batch] | None = None) -> int:
         """Record every batch atomically (imports, restores, reverts); returns how many
         events were recorded. Events are encoded batch by batch while the transaction is
-        open, so memory stays bounded and a failure anywhere writes nothing."""
+        open, so memory stays bounded and a failure anywhere writes nothing.
+
+        ``then`` builds one more batch once the others are encoded (an operation's own
+        session, finished: :mod:`application.core.recorded`), recorded in the same
+        transaction and not counted. Aggregates reaching a snapshot interval are
+        snapshotted after the commit, as :meth:`save` does.
+        """
+        due: list[tuple[UUID, int]] = []
+        extra = [0]
+
+        def stored(aggregates: Sequence[Any]) -> list[StoredEvent]:
+            out = []
+            for agg in aggregates:
+                interval = self.snapshotting_intervals.get(type(agg))
+                for e in agg.collect_events():
+                    if interval and e.originator_version % interval == 0:
+                        due.append((e.originator_id, e.originator_version))
+                    out.append(self.mapper.to_stored_event(e))
+            return out
 
         def encoded() -> Iterator[tuple[Sequence[StoredEvent], ProjectWrite]]:
             for aggregates, write in batches:
-                events = [e for agg in aggregates for e in agg.collect_events()]
-                yield [self.mapper.to_stored_event(e) for e in events], write
+                yield stored(aggregates), write
+            if then is not None:
+                aggregates, write = then()
+                last = stored(aggregates)
+                extra[0] = len(last)
+                yield last, write
 
         try:
-            return self.store.insert_stream(encoded())
+            count = self.store.insert_stream(encoded())
         except IntegrityError as exc:
             raise StaleVersionError("stream", "its last version", "a newer one") from exc
+        for aggregate_id, version in due:
+            try:
+                self.take_snapshot(aggregate_id, version)
+            except Exception:  # a cache: the events are recorded, a later one is taken
+                log.exception("snapshot of %s at version %s failed", aggregate_id, version)
+        return count - extra[0]
 
     # -- project snapshots ---------------------------------------------------------------
 

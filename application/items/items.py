@@ -2,7 +2,8 @@
 
 Every edit goes through :meth:`Items.edit`: load the item, check the
 version the caller last saw (the HTTP API's ETag), apply the change against the
-project's meta, save, and return the item's new version. A stale version, or another
+project's meta, save, and return the item as saved (:class:`SavedItem`; the typed
+commands below return its new version). A stale version, or another
 writer getting there first, is refused with the current version named: never merged.
 """
 
@@ -16,6 +17,7 @@ from uuid import UUID
 
 from application.core.clock import utc_now
 from application.core.ledger_core import LedgerCore
+from application.views.items import SavedItem
 from domain.errors import DuplicateNameError, NotFoundError, StaleVersionError
 from domain.item import Item
 from domain.state import ItemState, MetaState
@@ -34,8 +36,15 @@ def assign_id(obj: AnnotationObject) -> AnnotationObject:
     return obj if obj.id else replace(obj, id=new_object_id())
 
 
-def with_defaults(obj: AnnotationObject, ctx: Context) -> AnnotationObject:
-    """A fresh id, the caller as labeler and now as times, where none were given."""
+def with_defaults(obj: AnnotationObject, ctx: Context,
+                  old: AnnotationObject | None = None) -> AnnotationObject:
+    """What a client left out of an object it sends. A new object gets a fresh id, the
+    caller as labeler and now as times; one the item has (``old``) keeps its labeler and
+    creation time, and its update time follows :func:`domain.item.stamped` (now if it
+    changes, as it was if not)."""
+    if old is not None:
+        return replace(obj, labeler=obj.labeler or old.labeler,
+                       created_at=obj.created_at or old.created_at)
     now = utc_now()
     return replace(obj, id=obj.id or new_object_id(), labeler=obj.labeler or ctx.actor,
                    created_at=obj.created_at or now, updated_at=obj.updated_at or now)
@@ -51,7 +60,7 @@ class Items:
         """The item, unless missing or removed (NotFoundError)."""
         return self.core.get_item(item_id)
 
-    def upload(self, project_id: UUID, state: ItemState, ctx: Context) -> UUID:
+    def upload(self, project_id: UUID, state: ItemState, ctx: Context) -> SavedItem:
         """A new item; objects without ids get one. A taken name is refused."""
         meta = self.core.get_project(project_id).meta
         if self.core.store.find_item(project_id, state.dataset_id, state.name) is not None:
@@ -60,7 +69,7 @@ class Items:
         state = replace(state, objects=tuple(assign_id(o) for o in state.objects))
         item = Item.upload(project_id, meta, state, ctx)
         self.core.save_item(item)
-        return item.id
+        return SavedItem(project_id, item.to_state(), item.version, meta)
 
     def upload_item(
         self, project_id: UUID, dataset_id: int, name: str, media: MediaLink, ctx: Context,
@@ -68,26 +77,28 @@ class Items:
         description: str = "",
     ) -> UUID:
         return self.upload(project_id, ItemState(dataset_id, name, media, tags, objects,
-                                                 description), ctx)
+                                                 description), ctx).id
 
     def edit(
         self, item_id: UUID, edit: Edit, *, expected_version: int | None = None,
         project_id: UUID | None = None,
-    ) -> int:
-        """Apply ``edit`` to the item (in ``project_id``, if given); returns its new version."""
+    ) -> SavedItem:
+        """Apply ``edit`` to the item (in ``project_id``, if given); returns the item as
+        saved, at its new version."""
         item = self.core.get_item(item_id)
         if project_id is not None and item.project_id != project_id:
             raise NotFoundError("item", item_id)
         if expected_version is not None and item.version != expected_version:
             raise StaleVersionError(f"item {item_id}", expected_version, item.version)
-        edit(item, self.core.get_project(item.project_id).meta)
+        meta = self.core.get_project(item.project_id).meta
+        edit(item, meta)
         try:
             self.core.save_item(item)
         except StaleVersionError:
             current = self.core.store.catalog_entry(item_id)
             raise StaleVersionError(f"item {item_id}", expected_version or item.version - 1,
                                     current.version if current else "removed") from None
-        return item.version
+        return SavedItem(item.project_id, item.to_state(), item.version, meta)
 
     def add_object(
         self, item_id: UUID, obj: AnnotationObject, ctx: Context,
@@ -102,42 +113,48 @@ class Items:
     def change_object(
         self, item_id: UUID, object_id: int, ctx: Context, *,
         geometry: dict[str, Any] | None = None, class_id: int | None = None,
-        tags: tuple[Tag, ...] | None = None, expected_version: int | None = None,
+        tags: tuple[Tag, ...] | None = None, labeler: str | None = None,
+        description: str | None = None, updated_at: str | None = None,
+        expected_version: int | None = None,
     ) -> int:
+        """Change any of the object's fields given (see :meth:`Item.change_object`)."""
         now = utc_now()
         return self.edit(item_id, lambda item, meta: item.change_object(
-            meta, object_id, ctx, now, geometry=geometry, class_id=class_id, tags=tags),
-            expected_version=expected_version)
+            meta, object_id, ctx, now, geometry=geometry, class_id=class_id, tags=tags,
+            labeler=labeler, description=description, updated_at=updated_at),
+            expected_version=expected_version).version
 
     def remove_object(
         self, item_id: UUID, object_id: int, ctx: Context, expected_version: int | None = None
     ) -> int:
         return self.edit(item_id, lambda item, _: item.remove_object(object_id, ctx),
-                         expected_version=expected_version)
+                         expected_version=expected_version).version
 
     def replace_annotation(
         self, item_id: UUID, ctx: Context, *, tags: tuple[Tag, ...],
         objects: tuple[AnnotationObject, ...], description: str = "",
         expected_version: int | None = None,
     ) -> int:
+        now = utc_now()
+
         def edit(item: Item, meta: MetaState) -> None:
             state = ItemState(item.dataset_id, item.name, item.media, tags,
                               tuple(assign_id(o) for o in objects), description)
-            item.replace_annotation(meta, state, ctx)
+            item.replace_annotation(meta, state, ctx, now)
 
-        return self.edit(item_id, edit, expected_version=expected_version)
+        return self.edit(item_id, edit, expected_version=expected_version).version
 
     def set_tag(
         self, item_id: UUID, tag: Tag, ctx: Context, expected_version: int | None = None
     ) -> int:
         return self.edit(item_id, lambda item, meta: item.set_tag(meta, tag, ctx),
-                         expected_version=expected_version)
+                         expected_version=expected_version).version
 
     def remove_tag(
         self, item_id: UUID, meta_id: int, ctx: Context, expected_version: int | None = None
     ) -> int:
         return self.edit(item_id, lambda item, _: item.remove_tag(meta_id, ctx),
-                         expected_version=expected_version)
+                         expected_version=expected_version).version
 
     def move(
         self, item_id: UUID, dataset_id: int, name: str, ctx: Context,
@@ -148,10 +165,10 @@ class Items:
                 raise NotFoundError("dataset", dataset_id)
             item.move(dataset_id, name, ctx)
 
-        return self.edit(item_id, edit, expected_version=expected_version)
+        return self.edit(item_id, edit, expected_version=expected_version).version
 
     def remove(
         self, item_id: UUID, ctx: Context, expected_version: int | None = None
     ) -> int:
         return self.edit(item_id, lambda item, _: item.remove(ctx),
-                         expected_version=expected_version)
+                         expected_version=expected_version).version

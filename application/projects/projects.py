@@ -50,7 +50,8 @@ class Projects:
         """A new project; a taken name is refused here, and by the database when another
         writer takes it in between (:class:`DuplicateNameError` either way)."""
         base = meta or MetaState(name)
-        project = Project.create(MetaState(name, base.classes, base.tag_metas, base.datasets), ctx)
+        project = Project.create(MetaState(name, base.classes, base.tag_metas, base.datasets,
+                                           base.extra), ctx)
         self.core.check_name_free(name)
         self.core.save_project(project)
         return project.id
@@ -95,16 +96,19 @@ class Projects:
         self._on_project(project_id, lambda p: p.remove_tag_meta(meta_id, uses, ctx))
 
     def create_dataset(
-        self, project_id: UUID, name: str, ctx: Context, parent_id: int | None = None
+        self, project_id: UUID, name: str, ctx: Context, parent_id: int | None = None,
+        description: str = "",
     ) -> Dataset:
-        return self._on_project(project_id, lambda p: p.create_dataset(name, parent_id, ctx))
+        return self._on_project(project_id, lambda p: p.create_dataset(
+            name, parent_id, ctx, description=description))
 
     def change_dataset(self, project_id: UUID, dataset_id: int, ctx: Context,
                        **changes: Any) -> Dataset:
-        """Rename (``name``) and/or move (``parent_id``; None is the top level)."""
+        """Rename (``name``), move (``parent_id``; None is the top level) and/or describe
+        (``description``)."""
         def change(p: Project) -> Dataset:
             new = replace(p.get_dataset(dataset_id), **changes)
-            p.change_dataset(dataset_id, new.name, new.parent_id, ctx)
+            p.change_dataset(dataset_id, new.name, new.parent_id, ctx, new.description)
             return new
 
         return self._on_project(project_id, change)
@@ -129,8 +133,9 @@ class Projects:
 
     # -- resolving names -----------------------------------------------------------------
 
-    def resolve(self, ref: str | UUID) -> UUID:
-        """A project by id or by unique name."""
+    def resolve(self, ref: str | UUID, field: str = "project") -> UUID:
+        """A project by id or by unique name; ``field`` is what an ambiguous name's error
+        names (the argument or JSON field the reference came from)."""
         heads = [h for h in self.core.store.heads() if h.project_id.int != 0]
         try:
             wanted = ref if isinstance(ref, UUID) else UUID(ref)
@@ -139,7 +144,8 @@ class Projects:
             if len(named) == 1:
                 return named[0].project_id
             if named:
-                raise ValidationError("project", f"name '{ref}' is ambiguous: use an id") from None
+                raise ValidationError(field, f"project name '{ref}' is ambiguous: use an id") \
+                    from None
             raise NotFoundError("project", ref) from None
         if any(h.project_id == wanted for h in heads):
             return wanted

@@ -10,6 +10,10 @@
   facet says: model, report, file, folder) with ref ``<namespace>#<name>``.
 * DatasetEvent declares a data node; JobEvent declares a ``job`` node with its inputs
   and outputs (:class:`domain.data_node.DataNode`).
+* Times are the events' own: a run starts at its first event's ``eventTime``, reads and
+  writes at the ``eventTime`` of the event naming those datasets, and ends at its
+  ``COMPLETE`` / ``FAIL`` / ``ABORT`` event's; a late report is placed when it happened,
+  not when it arrived. Only an event without ``eventTime`` is placed at its arrival.
 
 Idempotent under the client's retries: each applied event's key (``runId`` or node,
 ``eventType``, ``eventTime``) is recorded in the same save as its effects, and an event
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from uuid import NAMESPACE_URL, UUID, uuid5
 
@@ -68,30 +73,76 @@ def dataset_name(type: str, ref: str) -> tuple[str, str]:
     return NAMESPACE, f"{type}/{ref}"
 
 
-def ingest(sessions: Sessions, event: dict[str, Any], actor: str = "openlineage",
-           by: Caller = None) -> Ingested:
+def ingest(sessions: Sessions, body: Any, actor: str = "openlineage",
+           by: Caller = None) -> list[Ingested]:
+    """A POST's body, one event or an array of them: every event is checked (its shape,
+    its ``eventTime``, its datasets) before any is applied, so a bad one writes nothing;
+    an error in an array names the event's index (``[2].eventTime``)."""
+    many = isinstance(body, list)
+    events = body if many else [body]
+    checked = []
+    for i, event in enumerate(events):
+        try:
+            checked.append(_checked(event))
+        except ValidationError as exc:
+            raise (exc.within(f"[{i}]") if many else exc) from None
+    return [_apply(sessions, event, at, actor, by) for event, at in checked]
+
+
+def _checked(event: Any) -> tuple[dict[str, Any], datetime | None]:
+    """The event and its time, if it is a RunEvent, DatasetEvent or JobEvent we can apply."""
     if not isinstance(event, dict):
         raise ValidationError("body", "an OpenLineage event must be a JSON object")
-    if not isinstance(event.get("eventTime"), str):
-        raise ValidationError("eventTime", "is required (an ISO 8601 time)")
+    at = event_time(event)
     if isinstance(event.get("run"), dict) and isinstance(event.get("job"), dict):
-        return _run(sessions, event, actor, by)
+        _text(event["run"], "runId", "run")
+        _event_type(event)
+    elif isinstance(event.get("dataset"), dict):
+        _names(event["dataset"], "dataset")
+        return event, at
+    elif not isinstance(event.get("job"), dict):
+        raise ValidationError("body", "not a RunEvent, DatasetEvent or JobEvent")
+    _names(event["job"], "job")
+    for field in ("inputs", "outputs"):
+        for i, ds in enumerate(_datasets(event, field)):
+            _names(ds, f"{field}[{i}]")
+    return event, at
+
+
+def event_time(event: dict[str, Any]) -> datetime | None:
+    """The event's ``eventTime`` (ISO 8601; naive means UTC): when the run started, read,
+    wrote or ended. None when it is missing: the time of arrival is used instead."""
+    value = event.get("eventTime")
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("eventTime", "must be an ISO 8601 time (a string)")
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValidationError("eventTime", f"'{value[:64]}' is not an ISO 8601 time") from None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def _apply(sessions: Sessions, event: dict[str, Any], at: datetime | None, actor: str,
+           by: Caller) -> Ingested:
+    if isinstance(event.get("run"), dict) and isinstance(event.get("job"), dict):
+        return _run(sessions, event, at, actor, by)
     if isinstance(event.get("dataset"), dict):
         return _dataset(sessions, event, by)
-    if isinstance(event.get("job"), dict):
-        return _job(sessions, event, by)
-    raise ValidationError("body", "not a RunEvent, DatasetEvent or JobEvent")
+    return _job(sessions, event, at, by)
 
 
-def _run(sessions: Sessions, event: dict[str, Any], actor: str, by: Caller) -> Ingested:
+def _run(sessions: Sessions, event: dict[str, Any], at: datetime | None, actor: str,
+         by: Caller) -> Ingested:
+    """The run's session: started (at the first event's time) if new, then this event's
+    inputs, outputs and end, each at the event's time."""
     run, job = event["run"], event["job"]
     run_id = _text(run, "runId", "run")
-    event_type = str(event.get("eventType") or "OTHER").upper()
-    if event_type not in EVENT_TYPES:
-        raise ValidationError("eventType", f"'{event_type}' is not one of {EVENT_TYPES}")
-    key = f"{run_id}|{event_type}|{event['eventTime']}"
+    event_type = _event_type(event)
+    key = f"{run_id}|{event_type}|{event.get('eventTime') or ''}"
     session_id = _uuid(run_id)
-    namespace, name = _text(job, "namespace", "job"), _text(job, "name", "job")
+    namespace, name = _names(job, "job")
     ctx = Context(actor, session_id)
 
     def attempt() -> bool:
@@ -105,18 +156,19 @@ def _run(sessions: Sessions, event: dict[str, Any], actor: str, by: Caller) -> I
                 actor, session_id, parameters={"openlineage": {
                     "job": {"namespace": namespace, "name": name}, "runId": run_id,
                     "producer": str(event.get("producer", ""))}},
-                token_id=by.token_id if by is not None else None)
+                token_id=by.token_id if by is not None else None, started_at=at)
         else:
             authz.check_session_change(by, session)
         if key in session.lineage_keys:
             return False
         if not session.finished:
             for ds in _datasets(event, "inputs"):
-                session.add_input(sessions.read_node(session, node_of(sessions, ds, by), ctx, by))
+                session.add_input(sessions.read_node(session, node_of(sessions, ds, by), ctx, by),
+                                  at)
             for ds in _datasets(event, "outputs"):
-                session.add_output(node_of(sessions, ds, by))
+                session.add_output(node_of(sessions, ds, by), at)
             if event_type in TERMINAL:
-                session.finish(TERMINAL[event_type])
+                session.finish(TERMINAL[event_type], at)
         session.mark_lineage(key)
         sessions.core.save_system(session)
         return True
@@ -125,21 +177,22 @@ def _run(sessions: Sessions, event: dict[str, Any], actor: str, by: Caller) -> I
 
 
 def _dataset(sessions: Sessions, event: dict[str, Any], by: Caller) -> Ingested:
-    return _declare(sessions, event, node_of(sessions, event["dataset"], by), [], [])
+    return _declare(sessions, event, node_of(sessions, event["dataset"], by), [], [], None)
 
 
-def _job(sessions: Sessions, event: dict[str, Any], by: Caller) -> Ingested:
+def _job(sessions: Sessions, event: dict[str, Any], at: datetime | None,
+         by: Caller) -> Ingested:
     job = event["job"]
-    namespace, name = _text(job, "namespace", "job"), _text(job, "name", "job")
+    namespace, name = _names(job, "job")
     node = NodeRef("job", f"{namespace}#{name}", name, _doc(job.get("facets")))
     inputs = [node_of(sessions, ds, by) for ds in _datasets(event, "inputs")]
     outputs = [node_of(sessions, ds, by) for ds in _datasets(event, "outputs")]
-    return _declare(sessions, event, node, inputs, outputs)
+    return _declare(sessions, event, node, inputs, outputs, at)
 
 
 def _declare(sessions: Sessions, event: dict[str, Any], node: NodeRef,
-             inputs: list[NodeRef], outputs: list[NodeRef]) -> Ingested:
-    key = f"{node.type}:{node.ref}|{event.get('eventType', '')}|{event['eventTime']}"
+             inputs: list[NodeRef], outputs: list[NodeRef], at: datetime | None) -> Ingested:
+    key = f"{node.type}:{node.ref}|{event.get('eventType', '')}|{event.get('eventTime') or ''}"
 
     def attempt() -> bool:
         try:
@@ -150,9 +203,9 @@ def _declare(sessions: Sessions, event: dict[str, Any], node: NodeRef,
         if key in found.lineage_keys:
             return False
         for n in inputs:
-            found.add_input(n)
+            found.add_input(n, at)
         for n in outputs:
-            found.add_output(n)
+            found.add_output(n, at)
         found.mark_lineage(key)
         sessions.core.save_system(found)
         return True
@@ -165,7 +218,7 @@ def node_of(sessions: Sessions, dataset: Any, by: Caller = None) -> NodeRef:
     sender may not read is an outside dataset, as a missing one is."""
     if not isinstance(dataset, dict):
         raise ValidationError("dataset", "must be an object with namespace and name")
-    namespace, name = _text(dataset, "namespace", "dataset"), _text(dataset, "name", "dataset")
+    namespace, name = _names(dataset, "dataset")
     facets = dataset.get("facets") or {}
     if namespace == NAMESPACE:
         match = _OURS.match(name)
@@ -189,6 +242,20 @@ def _datasets(event: dict[str, Any], field: str) -> list[Any]:
     if not isinstance(value, list):
         raise ValidationError(field, "must be a list of datasets")
     return value
+
+
+def _event_type(event: dict[str, Any]) -> str:
+    event_type = str(event.get("eventType") or "OTHER").upper()
+    if event_type not in EVENT_TYPES:
+        raise ValidationError("eventType", f"'{event_type}' is not one of {EVENT_TYPES}")
+    return event_type
+
+
+def _names(obj: Any, where: str) -> tuple[str, str]:
+    """A job's or dataset's ``(namespace, name)``."""
+    if not isinstance(obj, dict):
+        raise ValidationError(where, "must be an object with namespace and name")
+    return _text(obj, "namespace", where), _text(obj, "name", where)
 
 
 def _text(obj: dict[str, Any], field: str, where: str) -> str:

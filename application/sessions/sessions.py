@@ -190,19 +190,7 @@ class Sessions:
     def _project_ref(self, ref: str, by: Caller = None) -> UUID:
         if authz.scope_of(by) is not None:
             return authz.resolve_project(self.projects, ref, by)
-        heads = [h for h in self.core.store.heads() if h.project_id != SYSTEM_PROJECT]
-        try:
-            wanted = UUID(ref)
-        except ValueError:
-            named = [h.project_id for h in heads if h.name == ref]
-            if len(named) == 1:
-                return named[0]
-            if named:
-                raise ValidationError("ref", f"project name '{ref}' is ambiguous") from None
-            raise NotFoundError("project", ref) from None
-        if any(h.project_id == wanted for h in heads):
-            return wanted
-        raise NotFoundError("project", ref)
+        return self.projects.resolve(ref, field="ref")
 
 
 def _readable(by: Caller) -> Callable[[UUID], bool] | None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from uuid import UUID
 
 from application.core.bulk import BATCH_ITEMS, Batch, item_batch
+from application.core.clock import utc_now
 from application.core.ledger_core import LedgerCore
 from application.core.loading import gc_paused
 from application.core.progress import ProgressFn, no_progress
@@ -37,6 +38,10 @@ from domain.state import ItemState, MetaState, ProjectState
 from domain.values import Context
 
 Locate = Callable[[str], str]
+Closing = Callable[[UUID], Batch] | None
+"""The operation's own session, finished and naming the project written, as the last
+batch of the import's write (:mod:`application.core.recorded`); None when the caller's
+session is the one of record."""
 """Turns an item's ``dataset/name`` into what an error should name (its source file)."""
 
 
@@ -62,21 +67,23 @@ class Imports:
         session, inner = recorded.open("import", f"annoledger import {fmt}", ctx, {
             "format": fmt, "path": str(path), "name": name,
             "into": str(into) if into else None, "images": str(images) if images else None})
-        result = self._from_files(fmt, path, inner, name=name, into=into, images=images,
-                                  progress=progress)
         inputs = [recorded.path_node(path)] + ([recorded.project_node(into)] if into else [])
-        recorded.close(session, inputs, [recorded.project_node(result.project)])
-        return result
+        return self._from_files(fmt, path, inner, name=name, into=into, images=images,
+                                progress=progress, closing=lambda project: recorded.closing(
+                                    session, inputs, [recorded.project_node(project)]))
 
     def _from_files(
         self, fmt: str, path: Path, ctx: Context, *, name: str | None,
         into: UUID | None, images: Path | None, progress: ProgressFn,
+        closing: Closing = None,
     ) -> ImportResult:
         with gc_paused():  # a whole project's small objects all live on: no collector passes
             source, locate = self.formats.read(fmt, path, images=images, progress=progress)
         if into is not None:
-            return self.sync(into, source, ctx, progress=progress, locate=locate)
-        return self.new_project(source, ctx, name=name, progress=progress, locate=locate)
+            return self._sync(into, source, ctx, progress=progress, locate=locate,
+                              closing=closing)
+        return self._new_project(source, ctx, name=name, progress=progress, locate=locate,
+                                 closing=closing)
 
     def from_upload(
         self, fmt: str, path: Path, ctx: Context, *, name: str | None = None,
@@ -102,23 +109,24 @@ class Imports:
         recorded = self.recorded
         session, inner = recorded.open("import", "annoledger import", ctx,
                                        {"name": name or source.meta.name})
-        result = self._new_project(source, inner, name=name, progress=progress, locate=locate)
-        recorded.close(session, [], [recorded.project_node(result.project)])
-        return result
+        return self._new_project(source, inner, name=name, progress=progress, locate=locate,
+                                 closing=lambda project: recorded.closing(
+                                     session, [], [recorded.project_node(project)]))
 
     def _new_project(
         self, source: ProjectState, ctx: Context, *, name: str | None,
-        progress: ProgressFn, locate: Locate,
+        progress: ProgressFn, locate: Locate, closing: Closing = None,
     ) -> ImportResult:
         meta = MetaState(name or source.meta.name, source.meta.classes, source.meta.tag_metas,
-                         source.meta.datasets)
+                         source.meta.datasets, source.meta.extra)
         self.core.check_name_free(meta.name)
         project = Project.create(meta, ctx)
         first: Batch = ([project], ProjectWrite(project.id, meta_hash=meta_hash(meta),
                                                 name=meta.name))
         items = self._upload_batches(project.id, meta, source, ctx, progress, locate)
         with gc_paused():
-            events = self.core.write_batches(_chain(first, items))
+            events = self.core.write_batches(_chain(first, items),
+                                             then=_closed(closing, project.id))
         self.core.maybe_snapshot(project.id)
         return self.result(project.id, events)
 
@@ -131,14 +139,14 @@ class Imports:
         recorded = self.recorded
         session, inner = recorded.open("import", "annoledger import", ctx,
                                        {"into": str(project_id)})
-        result = self._sync(project_id, source, inner, progress=progress, locate=locate)
-        recorded.close(session, [recorded.project_node(project_id)],
-                       [recorded.project_node(project_id)])
-        return result
+        return self._sync(project_id, source, inner, progress=progress, locate=locate,
+                          closing=lambda project: recorded.closing(
+                              session, [recorded.project_node(project)],
+                              [recorded.project_node(project)]))
 
     def _sync(
         self, project_id: UUID, source: ProjectState, ctx: Context, *,
-        progress: ProgressFn, locate: Locate,
+        progress: ProgressFn, locate: Locate, closing: Closing = None,
     ) -> ImportResult:
         core = self.core
         project = core.get_project(project_id)
@@ -146,6 +154,7 @@ class Imports:
             check_dataset_name(ds.name, f"datasets[{i}].name")
         remap = plan_meta(project, source.meta, ctx)
         meta = project.meta
+        now = utc_now()  # the time of every change this sync dates (domain.item.stamped)
         current = {(e.dataset_id, e.name): e for e in core.store.catalog(project_id)}
         wanted: dict[tuple[int, str], ItemState] = {}
         for item in source.items.values():
@@ -163,7 +172,7 @@ class Imports:
                         pending.append(Item.upload(project_id, meta, _assign_ids(state), ctx))
                     else:
                         item = core.get_item(entry.item_id)
-                        if sync_item(item, meta, state, ctx, entry.state_hash):
+                        if sync_item(item, meta, state, ctx, now):
                             pending.append(item)
                 except ValidationError as exc:
                     raise exc.within(locate(_path(meta, state))) from None
@@ -183,7 +192,7 @@ class Imports:
             progress(done, done)
 
         with gc_paused():
-            events = core.write_batches(batches())
+            events = core.write_batches(batches(), then=_closed(closing, project_id))
         core.maybe_snapshot(project_id)
         return self.result(project_id, events)
 
@@ -208,6 +217,11 @@ class Imports:
         head = self.core.store.head(project_id)
         assert head is not None
         return ImportResult(project_id, head.items, head.objects, events)
+
+
+def _closed(closing: Closing, project_id: UUID) -> Callable[[], Batch] | None:
+    """The last batch of an import's write: its own session, when it has one."""
+    return None if closing is None else (lambda: closing(project_id))
 
 
 def _chain(first: Batch, rest: Iterator[Batch]) -> Iterator[Batch]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from application.items.items import new_object_id
-from domain.digest import item_hash
 from domain.errors import ValidationError
 from domain.item import Item
 from domain.project import Project
 from domain.state import ItemState, MetaState
-from domain.values import AnnotationObject, Context, ObjectClass, Tag, TagMeta
+from domain.values import AnnotationObject, Context, Tag
 
 
 @dataclass
@@ -30,7 +29,7 @@ class Remap:
             for o in state.objects
         )
         return ItemState(self.datasets[state.dataset_id], state.name, state.media,
-                         self.tags(state.tags), objects, state.description)
+                         self.tags(state.tags), objects, state.description, info=state.info)
 
 
 def plan_meta(project: Project, source: MetaState, ctx: Context) -> Remap:
@@ -40,22 +39,21 @@ def plan_meta(project: Project, source: MetaState, ctx: Context) -> Remap:
         have = project.meta.class_by_title(cls.title)
         if have is None:
             free = cls.id not in project.classes
-            added = project.add_class(ObjectClass(cls.id if free else 0, cls.title, cls.shape,
-                                                  cls.color, cls.geometry_config), ctx)
+            added = project.add_class(replace(cls, id=cls.id if free else 0), ctx)
             remap.classes[cls.id] = added.id
             continue
         if have.shape != cls.shape:
             raise ValidationError(
                 f"classes.{cls.title}.shape",
                 f"the project has shape '{have.shape}', the import '{cls.shape}'")
-        if (have.color, have.geometry_config) != (cls.color, cls.geometry_config):
+        if (have.color, have.geometry_config, have.extra) != (cls.color, cls.geometry_config,
+                                                              cls.extra):
             project.change_class(replace(cls, id=have.id), 0, ctx)
         remap.classes[cls.id] = have.id
     for tm in source.tag_metas.values():
         existing = project.meta.tag_meta_by_name(tm.name)
         if existing is None:
-            fresh = TagMeta(tm.id if tm.id not in project.tag_metas else 0, tm.name,
-                            tm.value_type, tm.values, tm.color, tm.applicable_type, tm.classes)
+            fresh = replace(tm, id=tm.id if tm.id not in project.tag_metas else 0)
             remap.tag_metas[tm.id] = project.add_tag_meta(fresh, ctx).id
         else:
             if replace(tm, id=existing.id) != existing:
@@ -68,8 +66,10 @@ def plan_meta(project: Project, source: MetaState, ctx: Context) -> Remap:
         if found is None:
             parent = None if ds.parent_id is None else remap.datasets[ds.parent_id]
             free = ds.id not in project.datasets
-            found = project.create_dataset(ds.name, parent, ctx, ds.id if free else 0)
+            found = project.create_dataset(ds.name, parent, ctx, ds.id if free else 0,
+                                           ds.description)
         remap.datasets[ds.id] = found.id
+    project.change_extra(source.extra, ctx)
     return remap
 
 
@@ -95,26 +95,38 @@ def match_objects(item: Item, target: tuple[AnnotationObject, ...]) -> tuple[Ann
 
 
 def sync_item(item: Item, meta: MetaState, target: ItemState, ctx: Context,
-              current_hash: int) -> bool:
-    """Record on ``item`` the events that make it equal ``target``; False if none needed."""
+              now: str) -> bool:
+    """Record on ``item`` the events that make its annotation equal ``target``'s; False if
+    none was needed.
+
+    Every difference is recorded as made, on what it changed: each object's class,
+    geometry, tags and details (labeler, description, times, unmodelled fields) by
+    :meth:`Item.change_object`, each item tag, and the item's description. An object that
+    the files give another shape under its id is removed and added again (an object keeps
+    its shape). ``updated_at`` follows :func:`domain.item.stamped`: the file's when it has
+    one, else ``now`` for an object that changed. Syncing the same files again finds
+    nothing to record.
+    """
     objects = match_objects(item, target.objects)
-    desired = ItemState(item.dataset_id, item.name, item.media, target.tags, objects,
-                        target.description)
-    if item_hash(desired) == current_hash:
-        return False
-    if target.description != item.description:
-        item.replace_annotation(meta, desired, ctx)
-        return True
     wanted = {o.id: o for o in objects}
-    for object_id in [i for i in item.objects if i not in wanted]:
+    if (wanted == item.objects and target.description == item.description
+            and {t.meta_id: t for t in target.tags} == {t.meta_id: t for t in item.tags}
+            and target.info == item.info):
+        return False
+    before = item.version
+    item.change_info(target.info, ctx)  # the format's data of the item (img_info, meta...)
+    item.describe(target.description, ctx)
+    reshaped = set(item.reshaped(meta, objects))
+    for object_id in [i for i in item.objects if i not in wanted or i in reshaped]:
         item.remove_object(object_id, ctx)
     for o in objects:
-        old = item.objects.get(o.id)
-        if old is None:
+        if o.id not in item.objects:
             item.add_object(meta, o, ctx)
-        elif old != o:
-            item.change_object(meta, o.id, ctx, o.updated_at or old.updated_at,
-                               geometry=o.geometry, class_id=o.class_id, tags=o.tags)
+        else:
+            item.change_object(meta, o.id, ctx, now, geometry=o.geometry, class_id=o.class_id,
+                               tags=o.tags, labeler=o.labeler, description=o.description,
+                               created_at=o.created_at, updated_at=o.updated_at,
+                               extra=o.extra)
     current_tags = {t.meta_id: t for t in item.tags}
     target_tags = {t.meta_id: t for t in target.tags}
     for meta_id in current_tags.keys() - target_tags.keys():
@@ -122,4 +134,4 @@ def sync_item(item: Item, meta: MetaState, target: ItemState, ctx: Context,
     for meta_id, tag in target_tags.items():
         if current_tags.get(meta_id) != tag:
             item.set_tag(meta, tag, ctx)
-    return True
+    return item.version != before

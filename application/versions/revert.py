@@ -12,6 +12,7 @@ from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from application.core.bulk import BATCH_ITEMS, Batch, item_batch
+from application.core.clock import utc_now
 from application.ports import ProjectWrite
 from domain.digest import item_hash, meta_hash
 from domain.item import Item
@@ -29,6 +30,7 @@ def plan_revert(
     manifest: Manifest, version: Version, ctx: Context,
 ) -> Iterator[Batch]:
     pid = project.id
+    now = utc_now()
     _grow_meta(project, target, ctx)
     union = project.meta
     yield [project], ProjectWrite(pid, meta_hash=meta_hash(union), name=project.name)
@@ -47,7 +49,12 @@ def plan_revert(
             item.revive(union, state, ctx)
         else:
             item.move(state.dataset_id, state.name, ctx)
-            item.replace_annotation(union, state, ctx)
+            # An object keeps its shape: one the version holds as another shape under
+            # the same id is removed, and the version's added back.
+            for object_id in item.reshaped(union, state.objects):
+                item.remove_object(object_id, ctx)
+            item.replace_annotation(union, state, ctx, now)
+            item.change_info(state.info, ctx)
         pending.append(item)
         if len(pending) >= BATCH_ITEMS:
             yield item_batch(pid, pending)
@@ -85,9 +92,10 @@ def _grow_meta(project: Project, target: MetaState, ctx: Context) -> None:
     depth = {d: target.dataset_path(d).count("/") for d in target.datasets}
     for ds in sorted(target.datasets.values(), key=lambda d: depth[d.id]):
         if ds.id not in project.datasets:
-            project.create_dataset(ds.name, ds.parent_id, ctx, ds.id)
+            project.create_dataset(ds.name, ds.parent_id, ctx, ds.id, ds.description)
         elif project.datasets[ds.id] != ds:
-            project.change_dataset(ds.id, ds.name, ds.parent_id, ctx)
+            project.change_dataset(ds.id, ds.name, ds.parent_id, ctx, ds.description)
+    project.change_extra(target.extra, ctx)
 
 
 def _shrink_meta(project: Project, target: MetaState, ctx: Context) -> None:

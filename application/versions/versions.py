@@ -8,7 +8,7 @@ without a session record one of their own (:mod:`application.core.recorded`).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from uuid import UUID
 
 from application.core.bulk import BATCH_ITEMS, Batch, item_batch
@@ -48,12 +48,14 @@ class Versions:
         recorded = self.recorded
         session, inner = recorded.open("other", "annoledger versions create", ctx,
                                        {"project": str(project_id), "title": title})
-        version = self._create(project_id, inner, title, description)
-        recorded.close(session, [recorded.project_node(project_id)],
-                       [recorded.version_node(project_id, version.number, version.title)])
-        return version
+        return self._create(project_id, inner, title, description, lambda version: (
+            recorded.closing(session, [recorded.project_node(project_id)],
+                             [recorded.version_node(project_id, version.number,
+                                                    version.title)])))
 
-    def _create(self, project_id: UUID, ctx: Context, title: str, description: str) -> Version:
+    def _create(self, project_id: UUID, ctx: Context, title: str, description: str,
+                closing: Callable[[Version], Batch] | None = None) -> Version:
+        """``closing``: the session recorded with the version, in its transaction."""
         def attempt() -> Version:
             project = self.core.get_project(project_id)
             head = self.states.head(project_id)
@@ -61,8 +63,12 @@ class Versions:
             version = Version(number, title, description, ctx.actor, utc_now(), head.position,
                               head.digest)
             project.create_version(version, ctx)
-            self.core.save_with(project,
-                                write=ProjectWrite(project_id, expect_position=head.position))
+            write = ProjectWrite(project_id, expect_position=head.position)
+            if closing is None:
+                self.core.save_with(project, write=write)
+            else:
+                self.core.write_batches([([project], write)],
+                                        then=lambda: closing(version))
             return version
 
         return self.core.retrying(20, attempt)
@@ -121,16 +127,17 @@ class Versions:
         session, inner = recorded.open("other", "annoledger versions restore", ctx, {
             "project": str(project_id), "version": number, "name": name,
             "datasets": datasets})
-        new = self._restore(project_id, number, inner, name=name, datasets=datasets,
-                            progress=progress)
-        recorded.close(session, [recorded.version_node(project_id, number)],
-                       [recorded.project_node(new)])
-        return new
+        return self._restore(project_id, number, inner, name=name, datasets=datasets,
+                             progress=progress, closing=lambda new: recorded.closing(
+                                 session, [recorded.version_node(project_id, number)],
+                                 [recorded.project_node(new)]))
 
     def _restore(
         self, project_id: UUID, number: int, ctx: Context, *, name: str | None,
         datasets: list[str] | None, progress: ProgressFn,
+        closing: Callable[[UUID], Batch] | None = None,
     ) -> UUID:
+        """``closing``: the session recorded with the new project, in its transaction."""
         states = self.states
         source = self.core.get_project(project_id)
         version = source.get_version(number)
@@ -140,7 +147,7 @@ class Versions:
         provenance = Provenance(project_id, source.name, number, version.position,
                                 version.digest)
         project = Project.create(MetaState(new_name, meta.classes, meta.tag_metas,
-                                           meta.datasets), ctx, provenance)
+                                           meta.datasets, meta.extra), ctx, provenance)
 
         def batches() -> Iterator[Batch]:
             yield [project], ProjectWrite(project.id, meta_hash=meta_hash(project.meta),
@@ -163,7 +170,8 @@ class Versions:
 
         self.core.check_name_free(new_name)
         with gc_paused():
-            self.core.write_batches(batches())
+            self.core.write_batches(batches(), then=None if closing is None else (
+                lambda: closing(project.id)))
         self.core.maybe_snapshot(project.id)
         return project.id
 
@@ -174,19 +182,22 @@ class Versions:
         recorded = self.recorded
         session, inner = recorded.open("other", "annoledger versions revert", ctx,
                                        {"project": str(project_id), "version": number})
-        events = self._revert(project_id, number, inner)
-        recorded.close(session, [recorded.version_node(project_id, number)],
-                       [recorded.project_node(project_id)])
-        return events
+        return self._revert(project_id, number, inner, lambda: recorded.closing(
+            session, [recorded.version_node(project_id, number)],
+            [recorded.project_node(project_id)]))
 
-    def _revert(self, project_id: UUID, number: int, ctx: Context) -> int:
+    def _revert(self, project_id: UUID, number: int, ctx: Context,
+                closing: Callable[[], Batch] | None = None) -> int:
+        """``closing``: the session recorded with the revert's events, in their
+        transaction."""
         project = self.core.get_project(project_id)
-        version = project.get_version(number)
+        version = project.revert_target(number, self.states.head(project_id).digest)
         manifest = self.states.manifest_at(project_id, version.position)
         target_meta = self.states.meta_at(project_id, manifest.meta_version)
         with gc_paused():
             events = self.core.write_batches(plan_revert(
-                self.core, self.states, project, target_meta, manifest, version, ctx))
+                self.core, self.states, project, target_meta, manifest, version, ctx),
+                then=closing)
         self.core.maybe_snapshot(project_id)
         return events
 
@@ -223,4 +234,4 @@ def _keep_datasets(meta: MetaState, names: list[str] | None) -> MetaState:
             keep.add(parent)
             parent = meta.datasets[parent].parent_id
     return MetaState(meta.name, meta.classes, meta.tag_metas,
-                     {i: d for i, d in meta.datasets.items() if i in keep})
+                     {i: d for i, d in meta.datasets.items() if i in keep}, meta.extra)

@@ -30,6 +30,11 @@ class LogEntry:
     target: str
     session: str | None
     summary: str = ""
+    """What the event changed, as the audit index says it"""
+    item: str = ""
+    """The item's ``dataset/name`` when the event happened ("" for a project event)"""
+    object_class: str = ""
+    """The class title of the object the event is about, when it is about one"""
 
     def as_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -49,6 +54,8 @@ class ImportResult:
 
 @dataclass(frozen=True, slots=True)
 class VerifyView:
+    """One log checked: its chain and (unless quick) every row derived from it."""
+
     project: UUID
     name: str
     ok: bool
@@ -56,6 +63,16 @@ class VerifyView:
     position: int | None
     reason: str
     head: str
+    table: str = ""
+    """Where the first mismatch is: ``events`` (the chain, the order), ``time index``,
+    ``snapshots``, ``catalog``, ``heads``, ``audit index``, ``workflow graph``."""
+    key: str = ""
+    """Which row of that table (``position 9``, ``item <id> (ds/cat1.jpg)``...)."""
+
+    @property
+    def chain_broken(self) -> bool:
+        """The hash chain breaks (``reason`` is then the chain's own, at ``position``)."""
+        return not self.ok and self.table == "events" and not self.reason.startswith("events:")
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)

@@ -27,7 +27,12 @@ class SessionView:
     outputs: tuple[NodeRef, ...]
     progress: tuple[int, int, str]
     started_at: str
+    """When it started: its producer's time (an OpenLineage ``eventTime``), else when it
+    was recorded."""
     updated_at: str
+    """When it last changed in the ledger."""
+    finished_at: str | None = None
+    """When it finished (same rule as ``started_at``); None while running."""
 
     @classmethod
     def of(cls, s: AppSession, *,
@@ -38,9 +43,11 @@ class SessionView:
                 return tuple(nodes)
             return tuple(n for n in nodes if (p := project_of(n)) is None or readable(p))
 
+        finished = s.finished_at or (s.modified_on if s.finished else None)
         return cls(s.id, s.app, s.kind, s.actor, s.status, dict(s.parameters), s.auto_version,
-                   shown(s.inputs), shown(s.outputs), s.progress, s.created_on.isoformat(),
-                   s.modified_on.isoformat())
+                   shown(s.inputs), shown(s.outputs), s.progress,
+                   (s.started_at or s.created_on).isoformat(), s.modified_on.isoformat(),
+                   finished.isoformat() if finished is not None else None)
 
     def as_json(self) -> dict[str, Any]:
         done, total, message = self.progress
@@ -52,6 +59,7 @@ class SessionView:
             "outputs": [node_json(n) for n in self.outputs],
             "progress": {"done": done, "total": total, "message": message},
             "started_at": self.started_at, "updated_at": self.updated_at,
+            "finished_at": self.finished_at,
         }
 
 

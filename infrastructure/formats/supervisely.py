@@ -13,6 +13,21 @@ bare tag names and whose objects have no ids (the import gives them fresh ones).
 Objects, tags and meta are read by :mod:`domain.supervisely_json`, as the HTTP API reads
 them; this module walks the folders and finds the media. Every refusal is a
 ValidationError whose field is ``"<file relative to root>:<json path>"``.
+
+Beside ``ann/``, a dataset may hold what Supervisely's SDK writes when it downloads a
+project: ``img_info/<item>.json`` (the platform's ImageInfo) and ``meta/<item>.json``
+(the item's own meta dict, user data). The item's media is, first, its file in ``img/``
+(whose sha256 and size the ImageInfo, when it gives them, must match); else the
+ImageInfo's ``link`` (checked as any link the import reads: see
+:mod:`infrastructure.formats.media_sources`), with its ``hash`` and ``size``; else the
+item's name, with that hash and size. Its meta is the ImageInfo's ``meta`` updated by
+``meta/<item>.json``, as the SDK uploads it. Every other ImageInfo field is kept
+(:class:`~domain.values.ItemInfo`), and a modelled field whose value the item's media
+does not give back (a ``link`` beside pixels, a null ``width``) is kept as given, so the
+writer (:mod:`infrastructure.formats.supervisely_writer`) gives the file back.
+
+``meta/<item>.json`` files of annoledger 0.1 (``{"annoledger_media": {...}}``, the link
+these releases wrote there) are still read as the item's link when there is no ImageInfo.
 """
 
 from __future__ import annotations
@@ -20,18 +35,30 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from domain.errors import ValidationError
 from domain.state import ItemState, MetaState, ProjectState
-from domain.supervisely_json import Names, parse_annotation
+from domain.supervisely_json import (
+    ImageInfo,
+    Names,
+    item_info,
+    media_info_json,
+    parse_annotation,
+    parse_image_info,
+    storable,
+)
 from domain.values import Dataset, MediaLink
 from infrastructure.formats.files import is_int, load_json
 from infrastructure.formats.media_sources import MediaSource, OperatorFolder
 from infrastructure.formats.supervisely_meta import field_error, in_file, read_meta, text_at
 
-MEDIA_KEY = "annoledger_media"
-"""Key of ``meta/<item>.json`` that links an item to pixels stored elsewhere."""
+LEGACY_MEDIA_KEY = "annoledger_media"
+"""Key of ``meta/<item>.json`` under which annoledger 0.1 wrote an item's media link."""
+RECONCILED = ("link", "hash", "size", "width", "height", "meta")
+"""ImageInfo fields the item's media and meta give back; one they do not is kept."""
 
 _NOT_DATASET_DIRS = frozenset({"ann", "img", "meta", "img_info"})
 
@@ -63,9 +90,9 @@ def _read(
         raise ValidationError(str(root), "not a directory")
     if not (root / "meta.json").exists():
         raise ValidationError("meta.json", f"missing: {root} is not a Supervisely project")
-    classes, tag_metas = read_meta(load_json(root / "meta.json", "meta.json"))
+    parts = read_meta(load_json(root / "meta.json", "meta.json"))
     datasets, dirs = _find_datasets(root)
-    meta = MetaState(root.name, classes, tag_metas, datasets)
+    meta = MetaState(root.name, parts.classes, parts.tag_metas, datasets, parts.extra)
     jobs = [
         (ds_id, dirs[ds_id], ann)
         for ds_id in sorted(dirs)
@@ -123,6 +150,8 @@ class _ItemReader:
         self.names = Names.of(meta)
         self.seen: dict[tuple[int, str], str] = {}
         self.images: dict[int, tuple[frozenset[str], dict[str, list[str]]]] = {}
+        self.dirs: dict[Path, str] = {}
+        self.listed: dict[tuple[Path, str], frozenset[str]] = {}
 
     def read(self, ds_id: int, ds_dir: Path, ann_path: Path) -> ItemState:
         file = ann_path.relative_to(self.root).as_posix()
@@ -146,8 +175,107 @@ class _ItemReader:
             ann = parse_annotation(self.names, data)
         except ValidationError as exc:
             raise in_file(file, exc) from None
-        media = self._media(ds_dir, name, size["width"], size["height"])
-        return ItemState(ds_id, name, media, ann.tags, ann.objects, ann.description)
+        width, height = size["width"], size["height"]
+        raw, image = self._image_info(ds_dir, name)
+        own_meta, legacy = self._own_meta(ds_dir, name, image is not None)
+        media = self._media(ds_dir, name, width, height, image, legacy)
+        meta = {**(image.meta or {}), **own_meta} if image is not None else own_meta
+        if image is not None:
+            image = _reconcile(raw, image, media, meta)
+        return ItemState(ds_id, name, media, ann.tags, ann.objects, ann.description,
+                         info=item_info(image, meta, ann.extra))
+
+    def _label(self, ds_dir: Path, folder: str, name: str) -> str:
+        """``<dataset>/<folder>/<name>.json`` relative to the root: what errors name."""
+        rel = self.dirs.get(ds_dir)
+        if rel is None:
+            rel = self.dirs[ds_dir] = ds_dir.relative_to(self.root).as_posix()
+        return f"{rel}/{folder}/{name}.json"
+
+    def _has(self, ds_dir: Path, folder: str, name: str) -> bool:
+        """Whether the dataset's ``folder`` holds ``<name>.json`` (each folder is listed
+        once: most projects have no ``img_info/`` nor ``meta/``, and a stat per item and
+        folder would cost more than reading the annotations)."""
+        key = (ds_dir, folder)
+        found = self.listed.get(key)
+        if found is None:
+            path = ds_dir / folder
+            found = self.listed[key] = frozenset(
+                os.listdir(path) if path.is_dir() else ())
+        return f"{name}.json" in found
+
+    def _image_info(self, ds_dir: Path, name: str) -> tuple[dict[str, Any], ImageInfo | None]:
+        """``img_info/<name>.json``, raw and read, if there is one."""
+        if not self._has(ds_dir, "img_info", name):
+            return {}, None
+        path = ds_dir / "img_info" / f"{name}.json"
+        file = self._label(ds_dir, "img_info", name)
+        raw = load_json(path, file)
+        try:
+            return raw, parse_image_info(raw, name)
+        except ValidationError as exc:
+            raise in_file(file, exc) from None
+
+    def _own_meta(self, ds_dir: Path, name: str,
+                  has_info: bool) -> tuple[dict[str, Any], MediaLink | None]:
+        """``meta/<name>.json`` (an empty dict when there is none), and the link an
+        annoledger 0.1 export wrote in it (only read when there is no ImageInfo)."""
+        if not self._has(ds_dir, "meta", name):
+            return {}, None
+        path = ds_dir / "meta" / f"{name}.json"
+        file = self._label(ds_dir, "meta", name)
+        data = load_json(path, file)
+        if not isinstance(data, dict):
+            raise ValidationError(file, "must be a JSON object (the item's meta)")
+        try:
+            storable(data, "")
+        except ValidationError as exc:
+            raise in_file(file, exc) from None
+        if has_info or LEGACY_MEDIA_KEY not in data:
+            return data, None
+        rest = {k: v for k, v in data.items() if k != LEGACY_MEDIA_KEY}
+        return rest, self._legacy_link(data[LEGACY_MEDIA_KEY], file)
+
+    def _legacy_link(self, media: Any, file: str) -> MediaLink:
+        """The ``{"annoledger_media": {uri, sha256, size, width, height}}`` of 0.1."""
+        if not isinstance(media, dict):
+            raise field_error(file, LEGACY_MEDIA_KEY, "must be a JSON object")
+        uri = text_at(media, "uri", file, LEGACY_MEDIA_KEY)
+        sha = text_at(media, "sha256", file, LEGACY_MEDIA_KEY)
+        size = media.get("size", 0)
+        if not uri or not is_int(size) or size < 0:
+            raise field_error(file, LEGACY_MEDIA_KEY, "needs a uri and a non-negative integer size")
+        return MediaLink(uri, sha, size, 0, 0)
+
+    def _media(self, ds_dir: Path, name: str, width: int, height: int,
+               image: ImageInfo | None, legacy: MediaLink | None) -> MediaLink:
+        pixels = ds_dir / "img" / name
+        found = self.media.pixels(pixels, pixels.relative_to(self.root).as_posix(), width, height)
+        info_file = self._label(ds_dir, "img_info", name)
+        if image is not None:
+            for key, value, own in (("width", image.width, width),
+                                    ("height", image.height, height)):
+                if value is not None and value != own:
+                    raise field_error(info_file, key, f"is {value}, but the annotation's "
+                                                      f"size.{key} is {own}")
+        if found is not None:
+            if image is not None and image.sha256 and image.sha256 != found.sha256:
+                raise field_error(info_file, "hash", f"does not match the bytes of img/{name}")
+            if image is not None and image.size is not None and image.size != found.size:
+                raise field_error(info_file, "size", f"is {image.size}, but img/{name} has "
+                                                     f"{found.size} bytes")
+            return found
+        if image is not None:
+            size = image.size or 0
+            if image.link is not None:
+                return self.media.link(image.link, image.sha256, size, width, height,
+                                       f"{info_file}:link")
+            named = self.media.name(name, width, height, name)
+            return replace(named, sha256=image.sha256, size=size)
+        if legacy is not None:
+            return self.media.link(legacy.uri, legacy.sha256, legacy.size, width, height,
+                                   f"{self._label(ds_dir, 'meta', name)}:{LEGACY_MEDIA_KEY}.uri")
+        return self.media.name(name, width, height, name)
 
     def _item_name(self, ds_id: int, ds_dir: Path, base: str, file: str) -> str:
         """The image ``ann/<base>.json`` annotates: ``img/<base>``, or else the one image
@@ -166,28 +294,14 @@ class _ItemReader:
             )
         return found[0] if found else base
 
-    def _media(self, ds_dir: Path, name: str, width: int, height: int) -> MediaLink:
-        pixels = ds_dir / "img" / name
-        found = self.media.pixels(pixels, pixels.relative_to(self.root).as_posix(), width, height)
-        if found is not None:
-            return found
-        meta_path = ds_dir / "meta" / f"{name}.json"
-        if meta_path.is_file():
-            file = meta_path.relative_to(self.root).as_posix()
-            link = load_json(meta_path, file)
-            if isinstance(link, dict) and MEDIA_KEY in link:
-                media = link[MEDIA_KEY]
-                if not isinstance(media, dict):
-                    raise field_error(file, MEDIA_KEY, "must be a JSON object")
-                uri = text_at(media, "uri", file, MEDIA_KEY)
-                sha = text_at(media, "sha256", file, MEDIA_KEY)
-                size = media.get("size", 0)
-                if not uri or not is_int(size) or size < 0:
-                    raise field_error(
-                        file, MEDIA_KEY, "needs a uri and a non-negative integer size"
-                    )
-                return self.media.link(uri, sha, size, width, height, f"{file}:{MEDIA_KEY}.uri")
-        return self.media.name(name, width, height, name)
+
+def _reconcile(raw: dict[str, Any], image: ImageInfo, media: MediaLink,
+               meta: dict[str, Any]) -> ImageInfo:
+    """``image`` with the fields of :data:`RECONCILED` that the item does not give back
+    (written from its media and meta, they would differ) kept as given in its extra."""
+    written = {**media_info_json(media), "meta": meta}
+    kept = {key: raw[key] for key in RECONCILED if key in raw and raw[key] != written[key]}
+    return replace(image, extra={**image.extra, **kept}) if kept else image
 
 
 def _image_index(img_dir: Path) -> tuple[frozenset[str], dict[str, list[str]]]:

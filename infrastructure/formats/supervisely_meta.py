@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from domain.errors import ValidationError
-from domain.supervisely_json import parse_meta
-from domain.values import ObjectClass, TagMeta
+from domain.supervisely_json import MetaParts, parse_meta
 
 
-def read_meta(meta_json: Any) -> tuple[dict[int, ObjectClass], dict[int, TagMeta]]:
-    """Classes and tag metas of a parsed ``meta.json``; ids missing there become 1.."""
+def read_meta(meta_json: Any) -> MetaParts:
+    """Classes, tag metas and unmodelled fields of a parsed ``meta.json``; ids missing
+    there become 1.."""
     try:
         return parse_meta(meta_json)
     except ValidationError as exc:

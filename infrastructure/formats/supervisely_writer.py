@@ -1,9 +1,12 @@
 """Write a ProjectState as a Supervisely images project.
 
-Layout: ``meta.json``; per dataset (a nested one under ``<parent>/datasets/<child>/``)
-``ann/<item>.json``, ``meta/<item>.json`` (``{"annoledger_media": {...}}``, the item's
-media link) and ``img/<item>``, a symlink to the media file when ``readable`` allows one
-for the link (the media store, a configured media root: see
+Layout, as Supervisely's SDK writes a downloaded project: ``meta.json``; per dataset (a
+nested one under ``<parent>/datasets/<child>/``) ``ann/<item>.json``,
+``img_info/<item>.json`` (the platform's ImageInfo: the item's link, its ``hash`` as
+base64 of the sha256, size, width, height, ids and times, and every field imported and
+not modelled), ``meta/<item>.json`` (the item's own meta dict, written only when it is
+not empty, as the SDK does) and ``img/<item>``, a symlink to the media file when
+``readable`` allows one for the link (the media store, a configured media root: see
 ``infrastructure.media_access``): media are linked, never copied, and any other link is
 written as its URI only, never read. Objects of ``any`` classes carry their
 shape in ``geometry["geometryType"]``; it becomes the object's ``geometryType``.
@@ -19,9 +22,8 @@ from typing import Any
 
 from domain.errors import ValidationError
 from domain.state import ItemState, MetaState, ProjectState
-from domain.supervisely_json import annotation_json, meta_json
+from domain.supervisely_json import annotation_json, image_info_json, meta_json
 from domain.values import MediaLink
-from infrastructure.formats.supervisely import MEDIA_KEY
 
 Readable = Callable[[MediaLink], Path | None]
 """The file whose bytes an export may link for a media link, or None."""
@@ -49,20 +51,16 @@ def write_supervisely(state: ProjectState, outdir: Path, readable: Readable | No
     outdir.mkdir(parents=True, exist_ok=True)
     _dump(outdir / "meta.json", meta_json(meta))
     for rel in dirs.values():
-        for sub in ("ann", "img", "meta"):
+        for sub in ("ann", "img", "img_info"):
             (outdir / rel / sub).mkdir(parents=True, exist_ok=True)
     for item, rel, ann in prepared:
         ds_dir = outdir / rel
         _dump(ds_dir / "ann" / f"{item.name}.json", ann)
+        _dump(ds_dir / "img_info" / f"{item.name}.json", image_info_json(item))
+        if item.info is not None and item.info.meta:
+            (ds_dir / "meta").mkdir(exist_ok=True)
+            _dump(ds_dir / "meta" / f"{item.name}.json", item.info.meta)
         media = item.media
-        link = {
-            "uri": media.uri,
-            "sha256": media.sha256,
-            "size": media.size,
-            "width": media.width,
-            "height": media.height,
-        }
-        _dump(ds_dir / "meta" / f"{item.name}.json", {MEDIA_KEY: link})
         source = readable(media) if readable is not None else None
         if source is not None:
             os.symlink(source, ds_dir / "img" / item.name)

@@ -33,19 +33,19 @@ class LedgerQueries:
         t = self.tables.projects
         with reading(self.engine) as conn:
             row = conn.execute(sa.select(t).where(t.c.project_id == project_id)).first()
-        return _head(row) if row else None
+        return head_of(row) if row else None
 
     def heads(self) -> list[ProjectHead]:
         t = self.tables.projects
         with reading(self.engine) as conn:
-            return [_head(r) for r in conn.execute(sa.select(t).order_by(t.c.name))]
+            return [head_of(r) for r in conn.execute(sa.select(t).order_by(t.c.name))]
 
     def catalog(self, project_id: UUID) -> Iterator[CatalogEntry]:
         t = self.tables.items
         q = sa.select(t).where(t.c.project_id == project_id).order_by(t.c.dataset_id, t.c.name)
         with reading(self.engine) as conn:
             for r in conn.execute(q):
-                yield _entry(r)
+                yield catalog_entry_of(r)
 
     def catalog_page(
         self, project_id: UUID, *, dataset_id: int | None = None, name: str | None = None,
@@ -63,13 +63,13 @@ class LedgerQueries:
         with reading(self.engine, consistent=True) as conn:
             total = conn.execute(sa.select(sa.func.count()).select_from(t).where(*where)).scalar()
             rows = conn.execute(q.offset(offset).limit(limit)).all()
-        return [_entry(r) for r in rows], int(total or 0)
+        return [catalog_entry_of(r) for r in rows], int(total or 0)
 
     def catalog_entry(self, item_id: UUID) -> CatalogEntry | None:
         t = self.tables.items
         with reading(self.engine) as conn:
             r = conn.execute(sa.select(t).where(t.c.item_id == item_id)).first()
-        return _entry(r) if r else None
+        return catalog_entry_of(r) if r else None
 
     def find_item(self, project_id: UUID, dataset_id: int, name: str) -> UUID | None:
         t = self.tables.items
@@ -183,12 +183,12 @@ class LedgerQueries:
             conn.execute(t.delete().where(t.c.project_id == project_id, t.c.position == position))
 
 
-def _head(r: Any) -> ProjectHead:
+def head_of(r: Any) -> ProjectHead:
     digest = combine(int(r.meta_hash, 16), int(r.items_sum, 16))
     return ProjectHead(r.project_id, r.name, r.position, r.chain, digest, r.items, r.objects)
 
 
-def _entry(r: Any) -> CatalogEntry:
+def catalog_entry_of(r: Any) -> CatalogEntry:
     return CatalogEntry(r.item_id, r.dataset_id, r.name, r.version, r.objects,
                         int(r.state_hash, 16), parse_classes(r.classes), _ints(r.tag_ids))
 

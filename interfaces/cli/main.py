@@ -2,7 +2,19 @@
 
 Global options come first: ``annoledger --db URL --actor NAME <command> ...``
 (or ``ANNOLEDGER_DB`` and ``ANNOLEDGER_ACTOR``). Exit code 0 on success; otherwise
-non-zero with a one-line reason on stderr.
+non-zero with a one-line reason on stderr:
+
+====  ========================================================================
+code  meaning
+====  ========================================================================
+1     refused or failed: bad input, a conflict, or a check that does not hold
+      (``verify``: its first mismatch; ``replay bisect``: a predicate false at the head)
+2     usage: an unknown command or option (click)
+3     not found: a project, item, version, session or node
+4     database: unreachable, or an error it reported
+5     a file: unreadable, unwritable, missing
+130   interrupted
+====  ========================================================================
 """
 
 from __future__ import annotations
@@ -16,7 +28,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from application import Settings
 from domain.errors import AnnoledgerError, NotFoundError
-from interfaces.cli import files, log, projects, serve, sessions, tokens, versions, workflow
+from interfaces.cli import (
+    files,
+    log,
+    projects,
+    proofs,
+    serve,
+    sessions,
+    tokens,
+    versions,
+    workflow,
+)
 from interfaces.cli.audit import audit as audit_command
 from interfaces.cli.history import blame, history
 from interfaces.cli.replay import app as replay_app
@@ -33,7 +55,7 @@ app.add_typer(files.export_app, name="export")
 app.add_typer(sessions.app, name="sessions")
 app.add_typer(workflow.app, name="workflow")
 app.command("log")(log.show_log)
-app.command("verify")(log.verify)
+app.command("verify")(proofs.verify)
 app.command("audit")(audit_command)
 app.command("history")(history)
 app.command("blame")(blame)

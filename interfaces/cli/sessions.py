@@ -26,7 +26,9 @@ def _show(view: SessionView, json: bool) -> None:
         return
     done, total, message = view.progress
     lines = [f"session {view.id}: {view.app} ({view.kind}) by {view.actor}: {view.status}",
-             f"  started {view.started_at}, last change {view.updated_at}"]
+             f"  started {view.started_at}, "
+             + (f"finished {view.finished_at}" if view.finished_at else
+                f"last change {view.updated_at}")]
     if total:
         lines.append(f"  progress {done}/{total} {message}".rstrip())
     lines += [f"  in  {n.type} {n.ref} {n.title}".rstrip() for n in view.inputs]

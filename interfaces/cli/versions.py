@@ -118,7 +118,9 @@ def restore(
 
 @app.command("revert")
 def revert(ctx: typer.Context, project: str, number: int, json: Json = False) -> None:
-    """Bring the project back to the version's state by recording new events."""
+    """Bring the project back to the version's state by recording new events. A project
+    already equal to the version is refused, as an unchanged version is: exit code 1,
+    nothing recorded."""
     rt = runtime(ctx)
     pid = rt.project(project)
     events = rt.ledger.versions.revert(pid, number, rt.ctx)

@@ -2,7 +2,10 @@
 
 NODE is a node id (``project:<id>``, ``version:<id>@<n>``, ``session:<id>``,
 ``model_weight:<ref>``...), a project name, ``<project>@<n>`` or a session id.
-``--as-of`` (ISO 8601 or epoch seconds) asks the graph as it stood then.
+``--as-of`` (ISO 8601 or epoch seconds) asks the graph as it stood then; every question
+takes it. Answers are nearest first (distance in edges, then time, then id), and hold
+only what happened in time: nothing after the node asked about upstream, nothing before
+it downstream (:mod:`projections.workflow_queries`).
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from application import WorkflowPort
 from interfaces.cli.runtime import out_console, print_json, runtime
 from projections.workflow_export import FORMATS, export
 from projections.workflow_lineage import to_ndjson
-from projections.workflow_queries import graph_json, label, reach
+from projections.workflow_queries import graph_json, label, nearest_first
 from projections.workflow_render import render_svg
 
 app = typer.Typer(no_args_is_help=True, help="The MLOps workflow graph.")
@@ -41,15 +44,15 @@ def _emit(text: str, out: Path | None) -> None:
         out_console.print(f"wrote {out}", markup=False, highlight=False)
 
 
-def _table(g: nx.MultiDiGraph, start: str, downstream: bool) -> None:
-    distance = reach(g, start, downstream=downstream)
+def _table(g: nx.MultiDiGraph) -> None:
+    """An upstream or downstream answer, nearest first."""
     table = Table("distance", "kind", "label", "node")
-    for node in sorted(g.nodes, key=lambda n: (distance.get(n, 0), n)):
+    for node in nearest_first(g, g.nodes):
         a = g.nodes[node]
         kind = a.get("kind", "")
         if kind == "session":
             kind = f"session ({a.get('session_kind', '')}, {a.get('status', '')})"
-        table.add_row(str(distance.get(node, "")), kind, label(g, node), node)
+        table.add_row(str(a.get("distance", "")), kind, label(g, node), node)
     out_console.print(table)
 
 
@@ -57,24 +60,22 @@ def _table(g: nx.MultiDiGraph, start: str, downstream: bool) -> None:
 def upstream(ctx: typer.Context, node: str, depth: Depth = None, as_of: AsOf = None,
              json: Json = False) -> None:
     """What NODE came from."""
-    wf = _workflow(ctx)
-    g = wf.upstream(node, depth, as_of)
+    g = _workflow(ctx).upstream(node, depth, as_of)
     if json:
         print_json(graph_json(g))
     else:
-        _table(g, wf.resolve(node, g), downstream=False)
+        _table(g)
 
 
 @app.command("downstream")
 def downstream(ctx: typer.Context, node: str, depth: Depth = None, as_of: AsOf = None,
                json: Json = False) -> None:
     """What came from NODE."""
-    wf = _workflow(ctx)
-    g = wf.downstream(node, depth, as_of)
+    g = _workflow(ctx).downstream(node, depth, as_of)
     if json:
         print_json(graph_json(g))
     else:
-        _table(g, wf.resolve(node, g), downstream=True)
+        _table(g)
 
 
 @app.command("trained-on")
@@ -104,9 +105,8 @@ def provenance(ctx: typer.Context, node: str, depth: Depth = None, as_of: AsOf =
         print_json(found)
         return
     table = Table("distance", "what", "label", "node")
-    for what in ("sessions", "versions"):
-        for n in found[what]:
-            table.add_row(str(n["distance"]), what[:-1], n["label"], n["id"])
+    for n in found["came_from"]:
+        table.add_row(str(n["distance"]), n["kind"], n["label"], n["id"])
     out_console.print(table)
 
 

@@ -24,6 +24,11 @@ class AuditRowPublic(Schema):
     object_id: int | None
     session_id: UUID | None = Field(description="The app session that caused it")
     summary: str = Field(description="What changed, before → after")
+    project_name: str = Field(description="The project's name when it happened")
+    item_path: str = Field(description="The item's dataset/name when it happened")
+    object_class: str = Field(description="The object's class title when it happened")
+    bookkeeping: bool = Field(description="Session bookkeeping (app session, upload "
+                                          "grant, token), not a change to a project")
 
 
 class AuditRowsPublic(Schema):

@@ -85,6 +85,11 @@ class ObjectCreate(SlyObject, RequestBody):
 
 
 class ObjectUpdate(SlyObject, RequestBody):
+    """A PATCH: the fields given change, the rest stay. A field that is no object's (nor
+    one the object carries from its source, unmodelled) is refused with 422 naming it:
+    nothing is answered 200 and left undone. ``updatedAt``: as given, or else the time of
+    the change when anything changed."""
+
     model_config = ConfigDict(extra="allow")
 
 

@@ -123,11 +123,13 @@ class ImportPublic(Schema):
 class DatasetCreate(RequestBody):
     name: Name
     parent_id: Id | None = None
+    description: Text = ""
 
 
 class DatasetUpdate(RequestBody):
     name: Name | None = None
     parent_id: Id | None = Field(None, description="Give null to move to the top level")
+    description: Text | None = None
 
 
 class DatasetPublic(Schema):
@@ -135,6 +137,7 @@ class DatasetPublic(Schema):
     name: str
     parent_id: int | None
     path: str
+    description: str = ""
 
 
 class DatasetsPublic(Page):

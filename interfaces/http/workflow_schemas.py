@@ -76,8 +76,11 @@ class SessionPublic(Schema):
     inputs: list[NodePublic]
     outputs: list[NodePublic]
     progress: ProgressPublic
-    started_at: str
+    started_at: str = Field(description="When it started: its OpenLineage eventTime if it "
+                                        "came with one, else when it was recorded")
     updated_at: str
+    finished_at: str | None = Field(description="When it finished (same rule); null while "
+                                                "running")
 
     @classmethod
     def of(cls, view: SessionView) -> SessionPublic:

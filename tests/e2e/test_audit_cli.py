@@ -15,7 +15,8 @@ from typer.testing import CliRunner
 
 from application.ledger import Ledger
 from interfaces.cli.main import app as cli_app
-from tests.integration.audit_story import Story, execute, tell
+from interfaces.cli.runtime import out_console
+from tests.integration.audit_story import Story, edit_everything, execute, tell
 
 runner = CliRunner()
 
@@ -59,6 +60,71 @@ def test_audit_filters_by_actor_and_time_range_as_json_csv_and_a_table(
     assert "more: --offset 2" in session.stdout
     bad = cli("audit", "--since", "yesterday")
     assert bad.exit_code != 0
+
+
+def _fits(text: str, width: int = 80) -> None:
+    assert text.strip()
+    for line in text.splitlines():
+        assert len(line) <= width, line
+    assert "…" not in text
+
+
+def test_audit_and_log_tables_fit_80_columns_and_wide_shows_every_column(
+    story: Story, cli: Any, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    said = edit_everything(story)
+    monkeypatch.setattr(out_console, "width", 80)
+    table = cli("audit", "--limit", "1000")
+    assert table.exit_code == 0, table.output
+    _fits(table.stdout)
+    rows = json.loads(cli("audit", "--limit", "1000", "--json").stdout)["data"]
+    newest = rows[0]
+    assert f"{newest['time'][5:10]} {newest['time'][11:19]}" in table.stdout
+    assert "project demo" in table.stdout and "Item." not in table.stdout
+    assert "ObjectGeometryChanged" in table.stdout and "AppSession" not in table.stdout
+    assert "ds/kitten.jpg" in table.stdout and f"#{story.box}" in table.stdout
+    assert all(w in table.stdout.split() for w in said[17].split())  # wrapped, not cut
+    log = cli("log", "demo")
+    assert log.exit_code == 0, log.output
+    _fits(log.stdout)
+    assert all(w in log.stdout.split() for w in said[23].split())
+    wide = cli("audit", "--limit", "3", "--wide")
+    assert wide.exit_code == 0, wide.output
+    assert newest["time"] in wide.stdout and "Item.Moved" in wide.stdout
+    assert f"item:{story.cat1}" in wide.stdout and said[24] in wide.stdout
+    assert max(len(line) for line in wide.stdout.splitlines()) > 80
+
+
+def test_audit_finds_an_item_by_path_and_an_object_by_every_touch(
+    story: Story, cli: Any,
+) -> None:
+    said = edit_everything(story)
+
+    def positions(*args: str) -> list[int]:
+        result = cli("audit", "--json", "--limit", "1000", *args)
+        assert result.exit_code == 0, result.output
+        return [r["position"] for r in json.loads(result.stdout)["data"]]
+
+    by_id = positions("--item", str(story.cat1))
+    assert by_id == positions("--item", "ds/cat1.jpg") == positions("--item", "ds/kitten.jpg")
+    assert by_id == positions("--project", "demo", "--item", "ds/kitten.jpg")
+    assert positions("--object", str(story.box)) == [23, 22, 21, 20, 19, 18, 16, 9, 2]
+    assert cli("audit", "--item", "kitten.jpg").exit_code != 0
+    box = json.loads(cli("audit", "--object", str(story.box), "--type", "ObjectGeometryChanged",
+                         "--json").stdout)["data"]
+    assert [(r["summary"], r["item_path"], r["object_class"], r["project_name"])
+            for r in box] == [(said[16], "ds/cat1.jpg", "lynx", "demo")]
+    plain = json.loads(cli("audit", "--json", "--limit", "1000").stdout)["data"]
+    everything = json.loads(cli("audit", "--json", "--limit", "1000", "--sessions").stdout)
+    assert not any(r["bookkeeping"] for r in plain)
+    assert {r["type"] for r in everything["data"] if r["bookkeeping"]} >= {
+        "AppSession.Started", "AppSession.Finished"}
+    log = json.loads(cli("log", "demo", "--json").stdout)
+    by_position = {r["position"]: r for r in plain if r["project_name"] == "demo"}
+    assert [(e["position"], e["summary"], e["item"]) for e in log] == [
+        (p, by_position[p]["summary"], by_position[p]["item_path"])
+        for p in sorted(by_position)]
+    assert all(e["summary"] for e in log)
 
 
 def test_history_and_blame_name_who_changed_each_object(story: Story, cli: Any) -> None:

@@ -7,7 +7,7 @@ from uuid import uuid4
 
 from domain.values import Context
 from tests.e2e.conftest import API, Api
-from tests.integration.audit_story import tell
+from tests.integration.audit_story import edit_everything, tell
 
 
 def iso(t: float) -> str:
@@ -35,6 +35,33 @@ def test_an_auditor_pages_through_who_changed_what_and_when(api: Api) -> None:
     assert [r["position"] for r in by_session["data"]] == [10]
     assert api.get("/audit", headers=auditor, params={"since": "soon"}).status_code == 422
     assert api.client.get(API + "/audit").status_code == 401
+
+
+def test_rows_name_project_item_and_object_and_filters_find_every_touch(api: Api) -> None:
+    story = tell(api.ledger)
+    said = edit_everything(story)
+    auditor = api.token("auditor")
+
+    def found(**params: object) -> list[dict[str, object]]:
+        r = api.get("/audit", headers=auditor, params={"limit": 1000, **params})
+        assert r.status_code == 200, r.text
+        return r.json()["data"]  # type: ignore[no-any-return]
+
+    by_object = found(object=story.box)
+    assert [r["position"] for r in by_object] == [23, 22, 21, 20, 19, 18, 16, 9, 2]
+    assert [r["summary"] for r in by_object[:3]] == [said[23], said[22], said[21]]
+    moved = by_object[6]
+    assert (moved["project_name"], moved["item_path"], moved["object_id"],
+            moved["object_class"], moved["summary"]) == (
+        "demo", "ds/cat1.jpg", story.box, "lynx", said[16])
+    by_path = [r["position"] for r in found(item="ds/cat1.jpg")]
+    assert by_path == [r["position"] for r in found(item=str(story.cat1))]
+    assert by_path == [r["position"] for r in found(item="ds/kitten.jpg", project="demo")]
+    assert found(item="ds/kitten.jpg")[0]["summary"] == said[24]
+    assert api.get("/audit", headers=auditor, params={"item": "kitten"}).status_code == 422
+    assert not any(r["bookkeeping"] for r in found())
+    sessions = [r for r in found(include_sessions="true") if r["bookkeeping"]]
+    assert {r["type"].partition(".")[0] for r in sessions} == {"AppSession", "Token"}
 
 
 def test_a_token_limited_to_a_project_audits_only_that_project(api: Api) -> None:

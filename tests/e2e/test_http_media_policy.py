@@ -47,8 +47,9 @@ def _export(api: Api, pid: str) -> dict[str, bytes]:
 
 
 def _link(files: dict[str, bytes], name: str) -> dict[str, Any]:
-    link: dict[str, Any] = json.loads(files[f"ds/meta/{name}.json"])["annoledger_media"]
-    return link
+    """The item's ImageInfo as the export wrote it (``link``: its media's URI)."""
+    info: dict[str, Any] = json.loads(files[f"ds/img_info/{name}.json"])
+    return info
 
 
 def _zip(entries: dict[str, bytes]) -> bytes:
@@ -131,8 +132,8 @@ def test_an_export_reads_only_the_store_never_a_remote_or_stored_server_file(
     files = _export(api, pid)
     assert sorted(n for n in files if "/img/" in n) == ["ds/img/s.png"]
     assert files["ds/img/s.png"] == image
-    assert _link(files, "r.png")["uri"] == "s3://bucket/r.png"
-    assert _link(files, "passwd")["uri"] == ETC_PASSWD
+    assert _link(files, "r.png")["link"] == "s3://bucket/r.png"
+    assert _link(files, "passwd")["link"] == ETC_PASSWD
     assert b"root:" not in b"".join(files.values())
 
 

@@ -151,7 +151,8 @@ ENDPOINTS: list[tuple[str, str, Callable[[Env], Req]]] = [
     (MANAGE, "project", lambda e: (e.cls(), ("POST", f"/projects/{e.p}/versions", {}))[1]),
     (MANAGE, "creates", lambda e: ("POST", f"/projects/{e.p}/versions/1/restore",
                                    {"json": {"name": e.name()}})),
-    (MANAGE, "project", lambda e: ("POST", f"/projects/{e.p}/versions/1/revert", {})),
+    (MANAGE, "project", lambda e: (e.cls(), ("POST", f"/projects/{e.p}/versions/1/revert",
+                                             {}))[1]),  # a revert that changes something
     (ADMIN, "unscoped", lambda e: ("POST", "/tokens", {"json": {"role": "auditor"}})),
     (ADMIN, "unscoped", lambda e: ("GET", "/tokens", {})),
     (ADMIN, "unscoped", lambda e: ("DELETE", f"/tokens/"
@@ -188,7 +189,7 @@ def test_every_endpoint_answers_every_caller_as_its_role_and_scope_allow(
     other = api.ledger.projects.create("other", CTX)
     env = Env(api, demo, _demo_zip())
     env.file_item = api.ledger.annotations.upload_file(demo, DS, "file.png",
-                                                       io.BytesIO(png_bytes()), CTX)
+                                                       io.BytesIO(png_bytes()), CTX).id
     env.sha = api.ledger.items.get(env.file_item).media.sha256
     revoked = api.ledger.tokens.issue("admin", CTX)
     api.ledger.tokens.revoke(revoked.view.id, CTX)

@@ -66,7 +66,7 @@ def make_side(api: Api, title: str, color: str) -> Side:
     p = seed_demo(api.ledger, DEMO, Context("seeder"), name=title)
     side = Side(api, p, _demo_zip(), title=title)
     side.file_item = api.ledger.annotations.upload_file(p, DS, "file.png",
-                                            io.BytesIO(png_bytes(color=color)), CTX)
+                                            io.BytesIO(png_bytes(color=color)), CTX).id
     side.sha = api.ledger.items.get(side.file_item).media.sha256
     run = api.ledger.sessions.start("trainer", "training", CTX,
                                    inputs=[NodeRef("project", str(p))])

@@ -267,7 +267,7 @@ def test_media_by_hash_is_served_to_a_limited_token_only_for_its_items(
         d = ds[p]
         assert d is not None
         item = api.ledger.annotations.upload_file(p, d.id, "f.png",
-                                                  io.BytesIO(png_bytes(color=color)), CTX)
+                                                  io.BytesIO(png_bytes(color=color)), CTX).id
         shas[p] = api.ledger.items.get(item).media.sha256
     reader = api.token("auditor", mine)
     assert api.client.get(f"{API}/media/{shas[mine]}", headers=reader).status_code == 200

@@ -33,6 +33,7 @@ from openlineage.client.transport.http import (
 
 from application.ledger import Ledger
 from application.settings import Settings
+from domain.errors import NotFoundError
 from domain.values import Context
 from interfaces.http.main import create_app
 from tests.conftest import DEMO, FIXTURES
@@ -176,3 +177,67 @@ def test_our_sessions_exported_as_openlineage_feed_back_to_the_same_nodes(
     assert [a["applied"] for a in answers] == [True, True]
     after = app.workflow.graph()
     assert set(after.edges(keys=True)) == set(before.edges(keys=True))
+
+
+def _same_time(a: str | None, b: str) -> bool:
+    return a is not None and datetime.fromisoformat(a) == datetime.fromisoformat(b)
+
+
+def test_the_captured_runs_keep_their_event_time_not_their_arrival(
+    app: Ledger, url: str, token: str
+) -> None:
+    bodies = [r["body"] for r in CAPTURED]
+    auth = {"Authorization": f"Bearer {token}"}
+    assert httpx.post(f"{url}/api/v1/lineage", json=bodies, headers=auth).status_code == 201
+    g = app.workflow.graph()
+    exported = [json.loads(x) for x in httpx.get(f"{url}/api/v1/workflow/openlineage",
+                                                 headers=auth).text.splitlines()]
+    for body in bodies:
+        run, sent = body["run"]["runId"], body["eventTime"]
+        node = g.nodes[f"session:{run}"]
+        assert _same_time(node["started_at"], sent) and _same_time(node["finished_at"], sent)
+        shown = httpx.get(f"{url}/api/v1/sessions/{run}", headers=auth).json()
+        assert _same_time(shown["started_at"], sent) and _same_time(shown["finished_at"], sent)
+        assert {e["eventType"]: _same_time(e["eventTime"], sent) for e in exported
+                if e["run"]["runId"] == run} == {"START": True, "COMPLETE": True}
+        edge = g.edges["dataset:sly://project/1#version/3", f"session:{run}", "input"]
+        assert edge["at"] == datetime.fromisoformat(sent).timestamp()
+
+
+def test_a_run_reported_late_is_placed_at_its_own_times(
+    app: Ledger, url: str, token: str
+) -> None:
+    client, run_id = _client(url, token), str(uuid4())
+    job = Job(namespace="etl", name="clean_frames")
+    start, end = "2026-11-20T10:00:00+00:00", "2026-11-20T11:30:00+00:00"
+    client.emit(RunEvent(eventType=RunState.START, eventTime=start, run=Run(runId=run_id),
+                         job=job, inputs=[InputDataset(namespace="s3://raw", name="frames")]))
+    client.emit(RunEvent(eventType=RunState.COMPLETE, eventTime=end, run=Run(runId=run_id),
+                         job=job, outputs=[OutputDataset(namespace="s3://clean", name="f")]))
+    session = app.sessions.view(UUID(run_id))
+    assert _same_time(session.started_at, start) and _same_time(session.finished_at, end)
+    g = app.workflow.graph()
+    at = datetime.fromisoformat
+    assert g.edges["dataset:s3://raw#frames", f"session:{run_id}", "input"]["at"] == at(
+        start).timestamp()
+    assert g.edges[f"session:{run_id}", "dataset:s3://clean#f", "output"]["at"] == at(
+        end).timestamp()
+    assert _same_time(g.nodes[f"session:{run_id}"]["finished_at"], end)
+
+
+def test_event_time_is_checked_and_missing_means_arrival(
+    app: Ledger, url: str, token: str
+) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    event = {"eventType": "COMPLETE", "run": {"runId": str(uuid4())}, "producer": "tests",
+             "job": {"namespace": "etl", "name": "no_time"}}
+    bad = httpx.post(f"{url}/api/v1/lineage", json=[event, event | {"eventTime": "yesterday"}],
+                     headers=auth)
+    assert bad.status_code == 422 and bad.json()["field"] == "[1].eventTime"
+    with pytest.raises(NotFoundError):
+        app.sessions.get(UUID(event["run"]["runId"]))  # nothing of the batch was written
+    before = datetime.now(UTC)
+    ok = httpx.post(f"{url}/api/v1/lineage", json=event, headers=auth)
+    assert ok.status_code == 201, ok.text
+    shown = app.sessions.view(UUID(event["run"]["runId"]))
+    assert datetime.fromisoformat(shown.started_at) >= before

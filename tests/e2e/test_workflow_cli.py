@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from typer.testing import CliRunner
 
 from domain.errors import NotFoundError
 from interfaces.cli.main import app
-from tests.conftest import DEMO
+from tests.conftest import DEMO, editable_demo
 
 MODEL, REPORT = "s3://models/yolo.pt", "s3://reports/eval.html"
 pytestmark = pytest.mark.timeout(120)
@@ -110,3 +111,56 @@ def test_workflow_draws_and_exports_from_the_shell(db_url: str, tmp_path: Path) 
 def test_an_unknown_node_is_a_clear_error(db_url: str) -> None:
     result = CliRunner().invoke(app, ["--db", db_url, "workflow", "upstream", "nope"])
     assert result.exit_code != 0 and isinstance(result.exception, NotFoundError)
+
+
+def _without(tmp_path: Path, name: str) -> Path:
+    """The demo without one item (``dataset/name``): syncing it removes that item."""
+    copy = editable_demo(tmp_path, name.replace("/", "_"))
+    dataset, _, item = name.partition("/")
+    for p in (copy / dataset).rglob(f"{item}*"):
+        p.unlink()
+    return copy
+
+
+def _distances(table: str) -> list[int]:
+    """The distance column of a rich table, in the order printed."""
+    return [int(cells[1]) for line in table.splitlines()
+            if len(cells := line.split("│")) > 2 and cells[1].strip().isdigit()]
+
+
+def test_lineage_is_true_in_time_from_the_shell(db_url: str, tmp_path: Path) -> None:
+    sh = Shell(db_url)
+    sh.json("import", "supervisely", str(DEMO), "--project", "cats")
+    sh("versions", "create", "cats", "--title", "first")
+    sh.json("import", "supervisely", str(_without(tmp_path, "ds/dog3.jpg")), "--into", "cats")
+    train = sh.json("sessions", "start", "yolo", "--kind", "training",
+                    "--input", "project:cats")["id"]
+    sh("sessions", "output", train, "model_weight", MODEL)
+    sh("sessions", "finish", train)
+    trained = datetime.now(UTC).isoformat()
+    sh("versions", "revert", "cats", "1")
+    sh.json("import", "supervisely", str(_without(tmp_path, "ds/cat2.jpg")), "--into", "cats")
+    sh("versions", "create", "cats", "--title", "third")
+    late = sh.json("sessions", "start", "late-fix", "--kind", "labeling_job",
+                   "--input", "project:cats")["id"]
+    sh("sessions", "output", late, "project", "cats")
+    sh("sessions", "finish", late)
+    project = next(p["id"] for p in sh.json("projects", "list") if p["name"] == "cats")
+
+    prov = sh.json("workflow", "provenance", f"model_weight:{MODEL}")
+    assert [v["id"] for v in prov["versions"]] == [f"version:{project}@2"]
+    assert "annoledger versions revert" not in {s["app"] for s in prov["sessions"]}
+    assert sh.json("workflow", "provenance", f"model_weight:{MODEL}", "--as-of",
+                   trained) == prov
+    table = _distances(sh("workflow", "provenance", f"model_weight:{MODEL}"))
+    assert table == sorted(table) and len(table) == len(prov["versions"]) + len(
+        prov["sessions"])
+
+    up = sh.json("workflow", "upstream", "cats@3")
+    ids = [n["id"] for n in up["nodes"]]
+    assert f"session:{late}" not in ids and f"session:{train}" not in ids
+    assert [n["distance"] for n in up["nodes"]] == sorted(n["distance"] for n in up["nodes"])
+    table = _distances(sh("workflow", "upstream", "cats@3"))
+    assert table == sorted(table) and len(table) == len(ids)
+    down = sh.json("workflow", "downstream", "cats@1", "--as-of", trained)
+    assert f"model_weight:{MODEL}" not in {n["id"] for n in down["nodes"]}

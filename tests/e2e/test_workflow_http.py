@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -81,3 +82,36 @@ def test_workflow_over_http_answers_queries_pictures_and_exports(api: Api) -> No
     assert past["nodes"] == []
     assert api.get("/workflow/upstream", params={"node": "nothing"}).status_code == 404
     assert api.get("/workflow/svg", headers={"Authorization": "Bearer nope"}).status_code == 401
+
+
+def test_workflow_answers_over_http_are_true_in_time_and_nearest_first(api: Api) -> None:
+    project = api.ledger.imports.from_files("supervisely", DEMO, Context("ops"),
+                                            name="cats").project
+    assert api.post("/projects/cats/versions", json={"title": "first"}).status_code == 201
+    dog3 = api.ledger.projects.resolve_item(project, "ds/dog3.jpg")
+    api.ledger.items.remove(dog3, Context("ops"))
+    train = _session(api, "yolo", "training", [{"type": "project", "ref": "cats"}],
+                     [{"type": "model_weight", "ref": MODEL}])
+    trained = datetime.now(UTC).isoformat()
+    assert api.post("/projects/cats/versions/1/revert").status_code == 200
+    late = _session(api, "late-fix", "labeling_job", [{"type": "project", "ref": "cats"}],
+                    [{"type": "project", "ref": "cats"}])
+
+    prov = api.get("/workflow/provenance", params={"node": f"model_weight:{MODEL}"}).json()
+    assert [v["id"] for v in prov["versions"]] == [f"version:{project}@2"]
+    assert [s["app"] for s in prov["sessions"]] == ["yolo", "annoledger import supervisely"]
+    assert [n["distance"] for n in prov["came_from"]] == [1, 2, 4]
+    assert api.get("/workflow/provenance", params={"node": f"model_weight:{MODEL}",
+                                                   "asOf": trained}).json() == prov
+    up = api.get("/workflow/upstream", params={"node": "cats@2"}).json()
+    assert [n["distance"] for n in up["nodes"]] == sorted(n["distance"] for n in up["nodes"])
+    assert f"session:{late['id']}" not in {n["id"] for n in up["nodes"]}
+    assert all(e["at"] for e in up["edges"])
+    down = api.get("/workflow/downstream", params={"node": "cats@1"}).json()
+    ids = [n["id"] for n in down["nodes"]]
+    assert ids[0] == f"version:{project}@1" and f"session:{late['id']}" in ids
+    assert f"session:{train['id']}" not in ids and f"model_weight:{MODEL}" not in ids
+    before = api.get("/workflow/downstream", params={"node": "cats@1", "asOf": trained}).json()
+    assert f"session:{late['id']}" not in {n["id"] for n in before["nodes"]}
+    svg = api.get("/workflow/svg", params={"node": "cats@1", "asOf": trained}).text
+    assert "late-fix" not in svg and "late-fix" in api.get("/workflow/svg").text

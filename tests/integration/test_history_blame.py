@@ -20,7 +20,7 @@ def test_an_items_history_lists_every_change_with_actor_session_and_what_changed
 ) -> None:
     entries = story.app.history.item(story.pid, story.cat1)
     assert [(e.position, e.actor, e.type, e.summary) for e in entries] == [
-        (2, "alice", "Item.Uploaded", "uploaded ds/cat1.jpg: 1 objects, 0 tags"),
+        (2, "alice", "Item.Uploaded", "uploaded ds/cat1.jpg: 1 object, 0 tags"),
         (9, "bob", "Item.ObjectClassChanged", "class cat → lynx"),
         (10, "carol", "Item.ObjectAdded", "added dog2 (4 pts)"),
         (11, "carol", "Item.ObjectGeometryChanged", "geometry: 4 pts → 5 pts"),
@@ -84,7 +84,8 @@ def test_a_replaced_annotation_credits_its_actor_for_new_and_changed_objects(
     assert [b.object_id for b in lines] == [story.box]
     assert lines[0].changed is not None and lines[0].changed.actor == "bob"
     last = app.history.item(story.pid, story.cat1)[-1]
-    assert (last.actor, last.summary) == ("dave", "+0 -1 ~0 objects; tags 1 → 1")
+    assert (last.actor, last.summary) == (
+        "dave", f"+0 -1 ~0 objects: -{story.polygon} dog2 (5 pts)")
 
 
 def test_a_removed_items_history_remains_and_its_blame_is_empty(story: Story) -> None:

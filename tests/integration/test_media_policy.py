@@ -121,8 +121,8 @@ def test_an_export_reads_a_media_root_only_while_it_is_configured(
     assert run.code == 0, run.err
     out = tmp_path / "without" / "ds"
     assert not (out / "img" / "cat1.jpg").exists()
-    link = json.loads((out / "meta" / "cat1.jpg.json").read_text())["annoledger_media"]
-    assert link["uri"] == "file://" + str((root / "cat1.jpg").resolve())
+    info = json.loads((out / "img_info" / "cat1.jpg.json").read_text())
+    assert info["link"] == "file://" + str((root / "cat1.jpg").resolve())
 
 
 def test_a_stored_link_to_a_server_file_is_exported_as_its_uri_only(
@@ -137,8 +137,8 @@ def test_a_stored_link_to_a_server_file_is_exported_as_its_uri_only(
     out = tmp_path / "out"
     app.exports.to_files("supervisely", pid, out)
     assert list((out / "ds" / "img").iterdir()) == []
-    link = json.loads((out / "ds" / "meta" / "passwd.json").read_text())["annoledger_media"]
-    assert link["uri"] == ETC_PASSWD
+    info = json.loads((out / "ds" / "img_info" / "passwd.json").read_text())
+    assert info["link"] == ETC_PASSWD
 
 
 def test_the_ledger_database_is_never_read_as_media_even_under_a_root(tmp_path: Path) -> None:

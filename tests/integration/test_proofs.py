@@ -13,8 +13,9 @@ import pytest
 
 from application.ledger import Ledger
 from application.ports import LogRecord
+from domain.digest import state_digest
 from domain.errors import ValidationError
-from domain.values import Context
+from domain.values import Context, ObjectClass
 from infrastructure.integrity import link
 from infrastructure.snapshots import pack, unpack
 from tests.integration.audit_story import Story, execute, tell
@@ -86,7 +87,7 @@ def test_rewriting_an_old_event_and_a_snapshot_fails_both_checks(story: Story) -
     fresh = story.app.proofs.log_digest()
     assert not fresh.ok and fresh.digest is None
     assert any("chain broken at position 9" in p for p in fresh.problems)
-    assert any("snapshot of item" in p and "differs from its events" in p
+    assert any(f"snapshots: item {story.cat1} v4: differs from its events" in p
                for p in fresh.problems)
     proof = story.app.proofs.verify_since(digest)
     assert not proof.ok
@@ -100,13 +101,20 @@ def test_a_forger_who_relinks_the_chain_fools_verify_but_not_an_old_digest(
 ) -> None:
     digest = story.app.proofs.log_digest().digest
     assert digest is not None
+    stored = story.app.projects.view(story.pid).digest
     rec = record(story, 8)
     event = story.app.core.mapper.to_domain_event(rec.stored_event())
     forge_event(story, 8, object_class=dataclasses.replace(
         event.object_class, title="puma"))  # type: ignore[attr-defined]
     relink(story, 8)
-    [plain] = story.app.proofs.verify(story.pid)
-    assert plain.ok
+    [chains] = story.app.proofs.verify(story.pid, quick=True)
+    assert chains.ok
+    # The rows derived from the log still hold the class's old title: the digest in the
+    # head row is not the forged log's.
+    forged = state_digest(story.app.versions.state_of(story.pid, "current"))
+    [derived] = story.app.proofs.verify(story.pid)
+    assert (derived.ok, derived.table, derived.reason) == (
+        False, "heads", f"heads: project {story.pid}: digest {stored}, log says {forged}")
     proof = story.app.proofs.verify_since(digest)
     assert not proof.ok
     assert proof.problems == [f"project demo ({story.pid}): the chain at position 14 no "
@@ -117,7 +125,10 @@ def test_a_rewritten_snapshot_alone_fails_both_checks(story: Story) -> None:
     digest = story.app.proofs.log_digest().digest
     assert digest is not None
     forge_item_snapshot(story, story.cat1, 4, story.polygon)
-    assert story.app.proofs.verify(story.pid)[0].ok
+    assert story.app.proofs.verify(story.pid, quick=True)[0].ok
+    [derived] = story.app.proofs.verify(story.pid)
+    assert (derived.table, derived.position, derived.reason) == (
+        "snapshots", 11, f"snapshots: item {story.cat1} v4: differs from its events")
     assert not story.app.proofs.log_digest().ok
     assert not story.app.proofs.verify_since(digest).ok
 
@@ -137,7 +148,7 @@ def test_a_rewritten_project_snapshot_fails_both_checks(story: Story) -> None:
     store.put_chunks({key: data, manifest_key: manifest_data})
     execute(story.app, "UPDATE annoledger_project_snapshots SET manifest = :m WHERE "
             "project_id = :pid AND position = :p", m=manifest_key, pid=story.pid, p=position)
-    problem = f"project snapshot at position {position} differs from the log"
+    problem = f"snapshots: project snapshot at position {position}: differs from the log"
     assert any(problem in p for p in story.app.proofs.log_digest().problems)
     assert any(problem in p for p in story.app.proofs.verify_since(digest).problems)
 
@@ -163,7 +174,11 @@ def test_a_log_cut_short_with_its_head_rewound_does_not_extend_the_digest(
             "position > 12", pid=story.pid)
     execute(story.app, "UPDATE annoledger_projects SET position = 12, chain = :c WHERE "
             "project_id = :pid", c=record(story, 12).chain, pid=story.pid)
-    assert story.app.proofs.verify(story.pid)[0].ok
+    assert story.app.proofs.verify(story.pid, quick=True)[0].ok
+    [derived] = story.app.proofs.verify(story.pid)  # cat3's box was removed at position 13
+    assert (derived.table, derived.key) == ("catalog", f"item {story.cat3} (ds/cat3.jpg)")
+    assert derived.reason.startswith(f"catalog: item {story.cat3} (ds/cat3.jpg): version 2, "
+                                     f"log says 1; objects 2, log says 3; content hash ")
     problems = story.app.proofs.verify_since(digest).problems
     assert any("the log ends at position 12, before the recorded position 14" in p
                for p in problems)
@@ -178,3 +193,27 @@ def test_a_digest_altered_by_one_character_is_refused(story: Story) -> None:
         story.app.proofs.verify_since(altered)
     with pytest.raises(ValidationError, match="not a log digest"):
         story.app.proofs.verify_since("sha256:abc")
+
+
+def test_a_project_aggregate_snapshot_is_replayed_too(app: Ledger) -> None:
+    """A project snapshots itself every 64 of its events: checked like an item's, never
+    reported as a snapshot with no matching event."""
+    ctx = Context("alice")
+    pid = app.projects.create("many", ctx)
+    for i in range(70):
+        app.projects.add_class(pid, ObjectClass(0, f"class {i}", "rectangle"), ctx)
+    [untouched] = app.proofs.verify(pid)
+    assert untouched.ok, untouched.reason
+    digest = app.proofs.log_digest()
+    assert digest.ok and digest.snapshots == 2  # and a project snapshot (every 50)
+    agg: Any = copy.deepcopy(app.core.repository.get(pid, version=64))
+    first = next(iter(agg.classes.values()))
+    agg.classes[first.id] = dataclasses.replace(first, title="forged")
+    stored = app.core.mapper.to_stored_event(type(agg).Snapshot.take(agg))
+    execute(app, "UPDATE annoledger_snapshots SET state = :s, checksum = :c WHERE "
+            "originator_id = :pid AND originator_version = 64", s=stored.state,
+            c=hashlib.sha256(stored.state).digest(), pid=pid)
+    [forged] = app.proofs.verify(pid)
+    assert (forged.table, forged.position, forged.reason) == (
+        "snapshots", 64, "snapshots: project v64: differs from its events")
+    assert app.proofs.verify(pid, quick=True)[0].ok

@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import json
+from uuid import UUID
 
 import networkx as nx
 import pytest
 import sqlalchemy as sa
 
 from application.ledger import Ledger
+from domain.errors import NotFoundError
+from domain.session import NodeRef
+from domain.values import Context
 from projections.runner import catch_up
 from projections.workflow_export import export
 from projections.workflow_graph import WorkflowView
+from projections.workflow_queries import graph_json
 from projections.workflow_render import render_svg
 from tests.conftest import DEMO
-from tests.integration.workflow_story import MODEL, REPORT, expected_edges, session_roles, tell
+from tests.integration.workflow_story import (
+    MODEL,
+    REPORT,
+    apps,
+    expected_edges,
+    session_roles,
+    tell,
+    tell_revert,
+)
 
 pytestmark = pytest.mark.timeout(120)
 
@@ -160,3 +173,92 @@ def _row_counts(view: WorkflowView) -> dict[str, int]:
         return {"current nodes": count(t.nodes, True), "current edges": count(t.edges, True),
                 "node rows": count(t.nodes, False), "edge rows": count(t.edges, False)}
 
+
+
+# -- lineage true in time ------------------------------------------------------------------
+
+
+def test_a_model_trained_before_a_revert_does_not_list_it(app: Ledger) -> None:
+    story = tell_revert(app)
+    found = app.workflow.provenance(story.model)
+    assert [v["id"] for v in found["versions"]] == [story.version(2)]
+    assert found["trained_on"] == [story.version(2)]
+    assert [s["app"] for s in found["sessions"]] == ["train-yolo",
+                                                     "annoledger import supervisely"]
+    assert app.workflow.provenance(story.model, as_of=story.times["trained"]) == found
+
+
+def test_upstream_of_a_version_holds_nothing_after_it(app: Ledger) -> None:
+    story = tell_revert(app)
+    up = app.workflow.upstream(story.version(3))
+    assert story.sessions["late"] not in up and story.sessions["training"] not in up
+    assert {"relabel", "annoledger versions revert", "annoledger import supervisely"} <= set(
+        apps(up, up.nodes))
+    assert story.version(1) in up and story.version(2) not in up
+    up2 = app.workflow.upstream(story.version(2))
+    assert set(apps(up2, up2.nodes)) == {"annoledger import supervisely"}
+    assert app.workflow.upstream(f"{app.projects.view(story.project).name}@3",
+                                 as_of=story.times["end"]).nodes == up.nodes
+
+
+def test_downstream_of_a_version_holds_nothing_before_it(app: Ledger) -> None:
+    story = tell_revert(app)
+    down = app.workflow.downstream(story.version(1))
+    assert story.model not in down and story.version(2) not in down
+    assert story.sessions["training"] not in down
+    assert {story.version(3), story.sessions["relabel"], story.sessions["late"]} <= set(down)
+    assert set(app.workflow.downstream(story.version(2))) == {
+        story.version(2), story.sessions["training"], story.model}
+    early = app.workflow.downstream(story.version(1), as_of=story.times["reverted"])
+    assert story.version(3) not in early and story.sessions["relabel"] not in early
+
+
+def test_answers_are_sorted_nearest_first_then_by_time_then_id(app: Ledger) -> None:
+    ctx = Context("alice")
+    made = {}
+    for name, sid in (("make-a", "ffffffff-0000-4000-8000-000000000000"),
+                      ("make-b", "00000000-0000-4000-8000-000000000001")):
+        session = app.sessions.start(name, "transformation", ctx, session_id=UUID(sid))
+        app.sessions.add_output(session, NodeRef("dataset", f"zz/{name}" if name == "make-a"
+                                                 else f"aa/{name}"))
+        app.sessions.finish(session)
+        made[name] = f"session:{session}"
+    train = app.sessions.start("train", "training", ctx, inputs=[
+        NodeRef("dataset", "zz/make-a"), NodeRef("dataset", "aa/make-b")])
+    app.sessions.add_output(train, NodeRef("model_weight", MODEL))
+    app.sessions.finish(train)
+
+    found = app.workflow.provenance(f"model_weight:{MODEL}")
+    assert [s["app"] for s in found["sessions"]] == ["train", "make-a", "make-b"]
+    assert [s["distance"] for s in found["sessions"]] == [1, 3, 3]
+    nodes = graph_json(app.workflow.upstream(f"model_weight:{MODEL}"))["nodes"]
+    assert [(n["distance"], n["id"]) for n in nodes] == [
+        (0, f"model_weight:{MODEL}"), (1, f"session:{train}"), (2, "dataset:zz/make-a"),
+        (2, "dataset:aa/make-b"), (3, made["make-a"]), (3, made["make-b"])]
+    down = graph_json(app.workflow.downstream(made["make-b"]))["nodes"]
+    assert [n["distance"] for n in down] == [0, 1, 2, 3]
+
+
+def test_as_of_finds_items_and_projects_by_the_names_they_had(app: Ledger) -> None:
+    story = tell_revert(app)
+    then = story.times["trained"]
+    app.projects.rename(story.project, "felines", Context("alice"))
+    with pytest.raises(NotFoundError):
+        app.workflow.trained_on("felines", "ds/cat2.jpg")  # removed by the relabel
+    found = app.workflow.trained_on("felines", "ds/cat2.jpg", as_of=then)
+    assert [(f["model"]["id"], f["versions"]) for f in found] == [
+        (story.model, [story.version(2)])]
+    assert app.workflow.resolve("cats@2", app.workflow.graph(then)) == story.version(2)
+    assert app.workflow.provenance("cats@2", as_of=then)["node"]["id"] == story.version(2)
+    with pytest.raises(NotFoundError):
+        app.workflow.resolve("cats@2")  # the name it has no longer
+
+
+def test_a_session_is_one_run_whatever_order_its_inputs_came_in(app: Ledger) -> None:
+    ctx = Context("alice")
+    train = app.sessions.start("train", "training", ctx)
+    app.sessions.add_output(train, NodeRef("model_weight", MODEL))
+    app.sessions.add_input(train, NodeRef("dataset", "s3://labels"))  # reported after
+    app.sessions.finish(train)
+    assert f"model_weight:{MODEL}" in app.workflow.downstream("dataset:s3://labels")
+    assert "dataset:s3://labels" in app.workflow.upstream(f"model_weight:{MODEL}")

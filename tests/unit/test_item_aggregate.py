@@ -129,7 +129,7 @@ def test_uploading_records_one_uploaded_event_with_the_whole_content() -> None:
     assert payload(events[0]) == {
         "project_id": PROJECT, "dataset_id": TRAIN, "name": "cat.jpg", "media": MEDIA,
         "tags": (Tag(QUALITY, "good"), Tag(NOTE, "sunny")), "objects": (WHISKER, CRATE),
-        "description": "a cat", **BY_BOB,
+        "description": "a cat", **BY_BOB, "info": None,
     }
 
 
@@ -312,9 +312,9 @@ def test_changing_an_object_to_what_it_is_records_nothing() -> None:
 def test_reclassifying_an_object_into_a_class_of_another_shape_is_refused() -> None:
     item, _ = _uploaded()
     before = deepcopy(vars(item))
-    with pytest.raises(GeometryError) as err:  # a point cannot be a rectangle
-        item.change_object(META, 7, ALICE, NOW, class_id=BOX)
-    assert err.value.field == "object 7 geometry.points.exterior"
+    with pytest.raises(ValidationError, match="is a point and would become a rectangle") as err:
+        item.change_object(META, 7, ALICE, NOW, class_id=BOX, geometry=box(0, 0, 1, 1))
+    assert err.value.field == "classId"
     _refused_without_event(item, before)
 
 
@@ -431,7 +431,7 @@ def test_replacing_the_annotation_records_tags_objects_and_description_at_once()
     item, history = _uploaded()
     new = _state(tags=(Tag(FLAG),), objects=(AnnotationObject(1, BOX, box(3, 3, 1, 1)),),
                  description="")
-    item.replace_annotation(META, new, BOB)
+    item.replace_annotation(META, new, BOB, NOW)
     canonical = AnnotationObject(1, BOX, box(1, 1, 3, 3))
     assert (item.tags, item.objects, item.description) == ((Tag(FLAG),), {1: canonical}, "")
     assert (item.dataset_id, item.name, item.media) == (TRAIN, "cat.jpg", MEDIA)
@@ -444,7 +444,7 @@ def test_replacing_the_annotation_records_tags_objects_and_description_at_once()
 
 def test_replacing_the_annotation_with_an_equal_one_records_nothing() -> None:
     item, _ = _uploaded()
-    item.replace_annotation(META, _state(), ALICE)
+    item.replace_annotation(META, _state(), ALICE, NOW)
     assert item.collect_events() == []
 
 
@@ -453,7 +453,7 @@ def test_replacing_the_annotation_with_an_invalid_one_is_refused() -> None:
     before = deepcopy(vars(item))
     bad = _state(objects=(WHISKER, AnnotationObject(7, DOG, point(0, 0))))
     with pytest.raises(ValidationError) as err:
-        item.replace_annotation(META, bad, ALICE)
+        item.replace_annotation(META, bad, ALICE, NOW)
     assert err.value.field == "objects[1].id"
     _refused_without_event(item, before)
 
@@ -481,7 +481,7 @@ def test_a_revived_item_comes_back_with_the_given_content() -> None:
     assert names(events) == ["Removed", "Revived"]
     assert payload(events[1]) == {
         "dataset_id": VAL, "name": "back.jpg", "media": MEDIA, "tags": (), "objects": (CRATE,),
-        "description": "", **BY_BOB}
+        "description": "", **BY_BOB, "info": None}
     _assert_replays(item, [*history, *events])
 
 

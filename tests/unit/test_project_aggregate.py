@@ -105,7 +105,7 @@ def test_creating_a_project_records_one_created_event_with_its_meta_and_actor() 
     assert payload(events[0]) == {
         "name": "zoo", "classes": (CAT, BOX), "tag_metas": (QUALITY, NOTE),
         "datasets": (TRAIN, TRAIN_CATS), "provenance": None, "actor": "bob",
-        "session_id": SESSION,
+        "session_id": SESSION, "extra": None,
     }
 
 

@@ -106,3 +106,22 @@ def test_a_declared_node_has_an_id_derived_from_its_type_and_ref() -> None:
     names = [type(e).__name__ for e in node.collect_events()]
     assert names == ["Declared", "Described", "Linked"]
     assert node.node.title == "export" and node.node.description == "writes COCO"
+
+
+def test_a_session_keeps_the_times_its_producer_gave_and_refuses_naive_ones() -> None:
+    from datetime import UTC, datetime
+
+    start, end = datetime(2026, 1, 2, 3, 4, 5, 678901, UTC), datetime(2026, 1, 2, 4, 0, tzinfo=UTC)
+    s = _session(started_at=start)
+    s.add_input(NodeRef("dataset", "s3://raw"), start)
+    s.add_output(NodeRef("dataset", "s3://clean"), end)
+    s.finish("succeeded", end)
+    assert (s.started_at, s.finished_at) == (start, end)
+    events = s.collect_events()
+    assert [getattr(e, "at", None) for e in events[1:3]] == [start, end]
+    with pytest.raises(ValidationError, match="UTC offset") as caught:
+        _session(started_at=datetime(2026, 1, 2))
+    assert caught.value.field == "started_at"
+    with pytest.raises(ValidationError):
+        _session().add_input(NodeRef("dataset", "x"), datetime(2026, 1, 2))
+    assert _session().started_at is None  # recorded now: the event's own time

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import shutil
@@ -61,9 +62,12 @@ def test_the_real_export_has_5_classes_2_tag_metas_and_6_items_with_their_object
         "dog2": "polygon",
         "test_point": "point",
     }
-    assert state.meta.classes[2707428] == ObjectClass(2707428, "cat", "rectangle", "#319BD8")
+    assert state.meta.classes[2707428] == ObjectClass(2707428, "cat", "rectangle", "#319BD8",
+                                                      extra={"hotkey": ""})
     assert {t.name for t in state.meta.tag_metas.values()} == {"dog", "cat"}
-    assert state.meta.tag_metas[28789216] == TagMeta(28789216, "dog", "none", (), "#A9C153")
+    assert state.meta.tag_metas[28789216] == TagMeta(28789216, "dog", "none", (), "#A9C153",
+                                                     extra={"hotkey": ""})
+    assert state.meta.extra == {}  # its "projectType": "images" is the one written anyway
     assert state.meta.datasets == {1: Dataset(1, "ds")}
     assert {i.name: len(i.objects) for i in state.items.values()} == OBJECT_COUNTS
     assert state.object_count == 9
@@ -92,7 +96,8 @@ def test_objects_keep_ids_geometry_tags_labelers_and_timestamps() -> None:
         "2020-11-17T10:46:11.865Z",
     )
     assert second.tags == (
-        Tag(28789216, None, "Armen", "2020-11-17T10:46:13.925Z", "2020-11-17T10:46:13.925Z"),
+        Tag(28789216, None, "Armen", "2020-11-17T10:46:13.925Z", "2020-11-17T10:46:13.925Z",
+            106961786),
     )
     assert first.tags == ()
     cuboid = state.items[(1, "dog2.jpg")].objects[0]
@@ -121,8 +126,11 @@ def test_writing_then_reading_round_trips_and_links_pixels_as_symlinks(tmp_path:
         link = out / "ds" / "img" / name
         assert link.is_symlink()
         assert link.resolve() == (DEMO / "ds" / "img" / name).resolve()
-    media = json.loads((out / "ds" / "meta" / "cat1.jpg.json").read_text())["annoledger_media"]
-    assert media["sha256"] == state.items[(1, "cat1.jpg")].media.sha256
+    info = json.loads((out / "ds" / "img_info" / "cat1.jpg.json").read_text())
+    media = state.items[(1, "cat1.jpg")].media
+    assert (info["name"], info["hash"], info["link"]) == (
+        "cat1.jpg", base64.b64encode(bytes.fromhex(media.sha256)).decode(), media.uri)
+    assert not (out / "ds" / "meta").exists()  # no item has a meta of its own
     ann = json.loads((out / "ds" / "ann" / "cat1.jpg.json").read_text())
     assert ann["objects"][0]["geometryType"] == "rectangle"
     assert ann["objects"][0]["classTitle"] == "cat"

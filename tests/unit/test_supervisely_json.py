@@ -91,8 +91,9 @@ def test_an_annotation_reads_back_with_its_size_and_tags_with_a_zero_tag_meta_id
 
 
 def test_meta_reads_back_as_written_with_ids_of_any_sign() -> None:
-    classes, tag_metas = parse_meta(meta_json(META))
-    assert classes == META.classes and tag_metas == META.tag_metas
+    parts = parse_meta(meta_json(META))
+    assert parts.classes == META.classes and parts.tag_metas == META.tag_metas
+    assert parts.extra == {}  # "projectType": "images" is what the writer writes anyway
 
 
 def test_older_layout_bare_tags_null_geometry_keys_and_missing_ids_are_read() -> None:
@@ -168,8 +169,8 @@ def test_meta_refusals_name_the_field(data: Any, field: str) -> None:
 
 
 def test_older_tag_lists_merge_into_one_tag_meta_per_name() -> None:
-    _, metas = parse_meta({"tags_images": ["a", {"name": "b", "value_type": "any_number"}],
-                           "tags_objects": ["a"]})
+    metas = parse_meta({"tags_images": ["a", {"name": "b", "value_type": "any_number"}],
+                        "tags_objects": ["a"]}).tag_metas
     assert sorted((m.id, m.name, m.value_type) for m in metas.values()) == [
         (1, "a", "none"), (2, "b", "any_number")]
 
@@ -179,11 +180,49 @@ def test_a_patch_changes_only_what_it_gives() -> None:
     patch = parse_object_patch(META, current, {"tags": ["good"]})
     assert (patch.geometry, patch.class_id, patch.tags) == (None, None, (Tag(0),))
     moved = parse_object_patch(META, current, {"classTitle": "thing"})
-    assert moved.class_id == ANY.id
-    assert moved.geometry == {**GEOMETRIES["rectangle"], "geometryType": "rectangle"}
+    assert (moved.class_id, moved.geometry) == (ANY.id, None)  # the object carries its shape
     with pytest.raises(ValidationError) as caught:
-        parse_object_patch(META, current, {"classTitle": "point", "geometryType": 3})
+        parse_object_patch(META, current, {"classTitle": "rectangle", "geometryType": 3})
     assert caught.value.field == "object.geometryType"
+
+
+def test_a_patch_gives_any_field_of_an_object_and_nothing_else() -> None:
+    current = _object(CLASSES[-3], GEOMETRIES["rectangle"], -5)
+    patch = parse_object_patch(META, current, {
+        "labelerLogin": "zoe", "description": None, "createdAt": "c", "updatedAt": "u"})
+    assert (patch.labeler, patch.description, patch.created_at, patch.updated_at) == (
+        "zoe", "", "c", "u")
+    assert (patch.geometry, patch.class_id, patch.tags, patch.extra) == (None,) * 4
+    read_back = object_json(META, current)  # an object read can be sent back
+    assert parse_object_patch(META, current, read_back).class_id == current.class_id
+    for body, field in (({"bogus": 1}, "object.bogus"), ({"id": 9}, "object.id"),
+                        ({"classTitle": "line"}, "object.classTitle"),
+                        ({"classId": -4, "geometryType": "point"}, "object.classId")):
+        with pytest.raises(ValidationError) as caught:
+            parse_object_patch(META, current, body)
+        assert caught.value.field == field, body
+    assert "would become a line" in str(parse_error(current, {"classTitle": "line"}))
+    carrying = AnnotationObject(-5, -3, GEOMETRIES["rectangle"], extra={"priority": 1})
+    assert parse_object_patch(META, carrying, {"priority": 2}).extra == {"priority": 2}
+
+
+def parse_error(current: AnnotationObject, body: dict[str, Any]) -> ValidationError:
+    with pytest.raises(ValidationError) as caught:
+        parse_object_patch(META, current, body)
+    return caught.value
+
+
+def test_a_whole_annotation_refuses_a_class_of_another_shape_for_an_object_it_replaces(
+) -> None:
+    current = {5: _object(CLASSES[-3], GEOMETRIES["rectangle"], 5)}
+    entry = {"id": 5, "classTitle": "line", "geometryType": "rectangle",
+             **GEOMETRIES["rectangle"]}
+    with pytest.raises(ValidationError, match="would become a line") as caught:
+        parse_annotation(META, {"objects": [entry]}, current)
+    assert caught.value.field == "objects[0].classTitle"
+    fresh = parse_annotation(META, {"objects": [{**entry, "id": 6, "geometryType": "line"}]},
+                             current)  # another id: a new object of its own class
+    assert fresh.objects[0].class_id == -1
 
 
 def test_writing_names_what_the_meta_lacks() -> None:

@@ -1,7 +1,9 @@
 """/api/v1/projects/{project}/items/{item}/annotation and item tags, in Supervisely JSON.
 
 Reads carry the item's ETag; every change needs ``If-Match`` with it (428 without, 412
-with a stale one, naming the current ETag) and answers with the new ETag.
+with a stale one, naming the current ETag) and answers with the annotation as it wrote it
+and the ETag of the version it wrote (never a read after it, which could already hold
+another client's change).
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from uuid import UUID
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 
-from interfaces.http.deps import Access, AnnotateProject, IfMatch, ReadProject
+from application import SavedItem
+from interfaces.http.deps import AnnotateProject, IfMatch, ReadProject
 from interfaces.http.errors import etag
 from interfaces.http.item_schemas import AnnotationPublic, AnnotationUpdate, ItemTagSet
 
@@ -22,31 +25,32 @@ ANNOTATION: dict[int | str, dict[str, Any]] = {200: {
     "model": AnnotationPublic, "description": "Supervisely annotation JSON", "headers": ETAG}}
 
 
-def annotation_response(access: Access, item: UUID) -> JSONResponse:
-    data, version = access.ledger.annotations.annotation(access.pid, item)
-    return JSONResponse(data, headers={"ETag": etag(version)})
+def annotation_response(saved: SavedItem) -> JSONResponse:
+    return JSONResponse(saved.annotation(), headers={"ETag": etag(saved.version)})
 
 
 @router.get("/annotation", responses=ANNOTATION, response_class=JSONResponse)
 def get_annotation(access: ReadProject, item: UUID) -> JSONResponse:
-    return annotation_response(access, item)
+    return annotation_response(access.ledger.annotations.current(access.pid, item))
 
 
 @router.put("/annotation", responses=ANNOTATION, response_class=JSONResponse)
 def put_annotation(access: AnnotateProject, item: UUID, expected: IfMatch,
                    body: AnnotationUpdate) -> JSONResponse:
-    """Replace tags, objects and description at once; objects keep the ids given."""
-    access.ledger.annotations.put(access.pid, item, expected,
-                                 body.model_dump(exclude_unset=True), access.ctx)
-    return annotation_response(access, item)
+    """Replace tags, objects and description at once; objects keep the ids given. An
+    object the item has keeps its shape (a class of another shape: 422 naming the class
+    field), and its labeler and creation time when they are left out. ``updatedAt``: as
+    sent, or else now for an object that changed."""
+    return annotation_response(access.ledger.annotations.put(
+        access.pid, item, expected, body.model_dump(exclude_unset=True), access.ctx))
 
 
 @router.put("/tags/{tag_id}", responses=ANNOTATION, response_class=JSONResponse)
 def set_item_tag(access: AnnotateProject, item: UUID, tag_id: int, expected: IfMatch,
                  body: ItemTagSet) -> JSONResponse:
     """Set (or replace) the item's tag of this tag meta."""
-    access.ledger.annotations.set_tag(access.pid, item, expected, tag_id, body.value, access.ctx)
-    return annotation_response(access, item)
+    return annotation_response(access.ledger.annotations.set_tag(
+        access.pid, item, expected, tag_id, body.value, access.ctx))
 
 
 @router.delete("/tags/{tag_id}", status_code=204)

@@ -28,20 +28,31 @@ Text = Annotated[str | None, Query(max_length=255)]
 def audit(
     access: Reader, actor: Text = None,
     project: Annotated[str | None, Query(max_length=255, description="Id or name")] = None,
-    item: UUID | None = None,
-    object: Annotated[int | None, Query(ge=0, lt=2**63)] = None,
+    item: Annotated[str | None, Query(
+        max_length=1024, description="Item id, or dataset/name: every event of each item "
+                                     "that had this path when one of its events happened"),
+    ] = None,
+    object: Annotated[int | None, Query(
+        ge=0, lt=2**63, description="Every event that touched this object")] = None,
     type: Annotated[str | None, Query(
         max_length=100, description="ObjectClassChanged or Item.ObjectClassChanged")] = None,
     session: UUID | None = None,
     since: Annotated[str | None, Query(max_length=40, description="ISO 8601")] = None,
     until: Annotated[str | None, Query(max_length=40, description="ISO 8601")] = None,
+    include_sessions: Annotated[bool, Query(
+        description="Session bookkeeping too (app sessions, upload grants, tokens); left "
+                    "out by default unless session or a bookkeeping type is given")] = False,
     offset: Offset = 0, limit: Limit = 100,
 ) -> AuditRowsPublic:
-    """Events matching every filter given, newest first."""
+    """Events matching every filter given, newest first. Each row names the project, the
+    item by ``dataset/name`` and the object by id and class as they were when it happened,
+    and says what changed."""
     ledger, scope = access.ledger, access.principal.project_id
     pid = resolve_project(ledger, project, access.principal) if project else None
-    where = AuditFilter(actor, pid or scope, item, object, type, session,
-                        parse_time(since, "since"), parse_time(until, "until"))
+    item_id, item_path = AuditFilter.item_ref(item)
+    where = AuditFilter(actor, pid or scope, item_id, object, type, session,
+                        parse_time(since, "since"), parse_time(until, "until"), item_path,
+                        include_sessions)
     page = ledger.audit.query(where, limit=limit, offset=offset)
     return AuditRowsPublic(data=[AuditRowPublic(**r.as_json()) for r in page.rows],
                            limit=page.limit, offset=page.offset, next_offset=page.next_offset)

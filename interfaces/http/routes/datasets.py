@@ -16,7 +16,7 @@ router = APIRouter(prefix="/projects/{project}/datasets", tags=["datasets"])
 
 def dataset_public(meta: MetaState, ds: Dataset) -> DatasetPublic:
     return DatasetPublic(id=ds.id, name=ds.name, parent_id=ds.parent_id,
-                         path=meta.dataset_path(ds.id))
+                         path=meta.dataset_path(ds.id), description=ds.description)
 
 
 @router.get("")
@@ -31,7 +31,8 @@ def list_datasets(access: ReadProject, offset: Offset = 0, limit: Limit = 100,
 
 @router.post("", status_code=201)
 def create_dataset(access: ManageProject, body: DatasetCreate) -> DatasetPublic:
-    ds = access.ledger.projects.create_dataset(access.pid, body.name, access.ctx, body.parent_id)
+    ds = access.ledger.projects.create_dataset(access.pid, body.name, access.ctx, body.parent_id,
+                                               body.description)
     return dataset_public(access.ledger.projects.get(access.pid).meta, ds)
 
 
@@ -43,10 +44,12 @@ def get_dataset(access: ReadProject, dataset_id: int) -> DatasetPublic:
 
 @router.patch("/{dataset_id}")
 def change_dataset(access: ManageProject, dataset_id: int, body: DatasetUpdate) -> DatasetPublic:
-    """Rename and/or move (``parent_id``; null moves it to the top level)."""
+    """Rename, move (``parent_id``; null moves it to the top level) and/or describe."""
     changes: dict[str, Any] = {}
     if body.name:
         changes["name"] = body.name
+    if body.description is not None:
+        changes["description"] = body.description
     if "parent_id" in body.model_fields_set:
         changes["parent_id"] = body.parent_id
     access.ledger.projects.change_dataset(access.pid, dataset_id, access.ctx, **changes)

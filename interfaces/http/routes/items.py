@@ -12,10 +12,10 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError as PydanticError
 from starlette.datastructures import UploadFile
 
+from application import SavedItem
 from domain.supervisely_json import tags_json
 from domain.values import MediaLink
 from interfaces.http.deps import (
-    Access,
     AnnotateProject,
     IfMatch,
     Limit,
@@ -55,15 +55,16 @@ class FileFields(RequestBody):
     name: Name
 
 
-def item_public(access: Access, item_id: UUID, response: Response) -> ItemPublic:
-    item = access.ledger.annotations.item(access.pid, item_id)
-    meta = access.ledger.projects.get(access.pid).meta
+def item_public(saved: SavedItem, response: Response) -> ItemPublic:
+    """The item as ``saved`` holds it: a write's own state and version (its ETag), never
+    a read after the write."""
+    item, meta = saved.state, saved.meta
     m = item.media
-    response.headers["ETag"] = etag(item.version)
+    response.headers["ETag"] = etag(saved.version)
     return ItemPublic(
-        id=item.id, project_id=item.project_id, dataset_id=item.dataset_id,
+        id=saved.id, project_id=saved.project_id, dataset_id=item.dataset_id,
         dataset=meta.dataset_path(item.dataset_id) if item.dataset_id in meta.datasets else "",
-        name=item.name, version=item.version, objects=len(item.objects),
+        name=item.name, version=saved.version, objects=len(item.objects),
         media=MediaPublic(uri=m.uri, sha256=m.sha256, size=m.size, width=m.width,
                           height=m.height),
         tags=[SlyTag.model_validate(t) for t in tags_json(meta, item.tags)])
@@ -100,9 +101,9 @@ async def upload_item(access: AnnotateProject, request: Request,
                               slug="validation")
             fields = FileFields.model_validate({"dataset_id": form.get("dataset_id"),
                                                 "name": form.get("name") or upload.filename})
-            item_id = await run_in_threadpool(ledger.annotations.upload_file, access.pid,
-                                              fields.dataset_id, fields.name, upload.file,
-                                              access.ctx)
+            saved = await run_in_threadpool(ledger.annotations.upload_file, access.pid,
+                                            fields.dataset_id, fields.name, upload.file,
+                                            access.ctx)
         elif kind in ("application/json", ""):
             body = ItemCreate.model_validate_json(await request.body())
             media = body.media
@@ -110,30 +111,29 @@ async def upload_item(access: AnnotateProject, request: Request,
             ledger.media.check_link(link, "media")
             ledger.media.check_store_link(link, "media", access.principal)
             ann = body.annotation.model_dump(exclude_unset=True) if body.annotation else None
-            item_id = await run_in_threadpool(ledger.annotations.upload, access.pid,
-                                              body.dataset_id, body.name, link, ann, access.ctx)
+            saved = await run_in_threadpool(ledger.annotations.upload, access.pid,
+                                            body.dataset_id, body.name, link, ann, access.ctx)
         else:
             raise Problem(415, f"send application/json or multipart/form-data, not '{kind}'",
                           slug="unsupported-media-type")
     except PydanticError as exc:
         raise RequestValidationError([{**e, "loc": ("body", *e["loc"])}
                                       for e in exc.errors()]) from None
-    response.headers["Location"] = f"{request.url.path}/{item_id}"
-    return await run_in_threadpool(item_public, access, item_id, response)
+    response.headers["Location"] = f"{request.url.path}/{saved.id}"
+    return item_public(saved, response)
 
 
 @router.get("/{item}")
 def get_item(access: ReadProject, item: UUID, response: Response) -> ItemPublic:
-    return item_public(access, item, response)
+    return item_public(access.ledger.annotations.current(access.pid, item), response)
 
 
 @router.patch("/{item}")
 def move_item(access: ManageProject, item: UUID, expected: IfMatch, body: ItemUpdate,
               response: Response) -> ItemPublic:
     """Move to another dataset and/or rename."""
-    access.ledger.annotations.move(access.pid, item, expected, body.dataset_id, body.name,
-                               access.ctx)
-    return item_public(access, item, response)
+    return item_public(access.ledger.annotations.move(
+        access.pid, item, expected, body.dataset_id, body.name, access.ctx), response)
 
 
 @router.delete("/{item}", status_code=204)

@@ -1,9 +1,10 @@
 """/api/v1/lineage: OpenLineage in (POST, as producers send it) and Marquez's lineage out.
 
 POST takes a RunEvent, DatasetEvent or JobEvent (or a JSON array of them), plain or
-``Content-Encoding: gzip``, with a bearer token allowed to write. Retries of an event
-already received answer 201 again and change nothing (``applied: false``), since the
-official client retries 5xx answers up to five times.
+``Content-Encoding: gzip``, with a bearer token allowed to write. Every event of an array
+is checked before any is applied (422 naming ``[i].field``). Retries of an event already
+received answer 201 again and change nothing (``applied: false``), since the official
+client retries 5xx answers up to five times. A run's times are its events' ``eventTime``.
 
 GET ``?nodeId=dataset:<namespace>:<name>|job:<namespace>:<name>&depth=N`` answers as
 Marquez does (``{"graph": [{id, type, data, inEdges, outEdges}]}``), and also as of a
@@ -43,11 +44,10 @@ async def post_lineage(access: Uploader, request: Request) -> list[LineageAccept
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise Problem(400, f"the body is not JSON: {exc}", slug="bad-json") from None
-    events = data if isinstance(data, list) else [data]
 
     def run() -> list[LineageAccepted]:
-        sessions, principal = access.ledger.sessions, access.principal
-        done = [ingest(sessions, e, principal.actor, principal) for e in events]
+        principal = access.principal
+        done = ingest(access.ledger.sessions, data, principal.actor, principal)
         return [LineageAccepted(kind=d.kind, id=d.id, applied=d.applied) for d in done]
 
     return await run_in_threadpool(run)

@@ -73,8 +73,11 @@ def project_stats(access: ReadProject) -> dict[str, Any]:
 
 
 @router.get("/{project}/verify")
-def verify_project(access: ReadProject) -> dict[str, Any]:
-    """Recompute the project's hash chain; name the first position that does not match."""
-    report = access.ledger.proofs.verify(access.pid)[0]
+def verify_project(access: ReadProject, quick: bool = False) -> dict[str, Any]:
+    """Recompute the project's hash chain and (unless ``quick``) every row derived from
+    its log (catalog, head, time index, snapshots); name the first that does not match,
+    with its ``table`` and ``key``."""
+    report = access.ledger.proofs.verify(access.pid, quick=quick)[0]
     return {"ok": report.ok, "checked": report.checked, "position": report.position,
-            "reason": report.reason, "head": report.head}
+            "reason": report.reason, "head": report.head, "table": report.table,
+            "key": report.key}

@@ -92,9 +92,12 @@ def restore_version(access: ManageProject, n: Number,
     return project_public(access.ledger, new)
 
 
-@router.post("/{n}/revert")
+@router.post("/{n}/revert", responses={409: {"description": "The project already equals "
+                                                            "the version"}})
 def revert_version(access: ManageProject, n: Number) -> RevertPublic:
-    """Bring this project back to the version's state by recording new events."""
+    """Bring this project back to the version's state by recording new events. A project
+    already equal to the version is refused as an unchanged version is (409
+    ``no-changes``), and records nothing."""
     events = access.ledger.versions.revert(access.pid, n, access.ctx)
     return RevertPublic(project=access.pid, events=events,
                         digest=access.ledger.projects.view(access.pid).digest)

@@ -2,7 +2,10 @@
 
 Nodes are named by id (``project:<uuid>``, ``version:<uuid>@<n>``, ``session:<uuid>``,
 ``model_weight:<ref>``...) or as users type them (a project name, ``cats@2``, a session
-id). ``asOf`` (ISO 8601 or epoch seconds) answers with the graph as it stood then.
+id). ``asOf`` (ISO 8601 or epoch seconds) answers with the graph as it stood then; every
+route takes it. Upstream, downstream and provenance hold only what happened in time
+(nothing after the node asked about upstream, nothing before it downstream), nodes
+nearest first with their ``distance``, edges with the time they happened (``at``).
 
 A token limited to one project gets every answer from the part of the graph it may read
 (:mod:`projections.workflow_scope`): other projects, their versions, the sessions that
