@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from application import LogEntry
 from interfaces.cli.audit import add_row, compact, print_table, target_text, when_who
 from interfaces.cli.runtime import print_json, runtime
 
@@ -26,6 +27,12 @@ def show_log(
     if json:
         print_json([e.as_json() for e in entries])
         return
+    print_entries(entries, wide)
+
+
+def print_entries(entries: list[LogEntry], wide: bool) -> None:
+    """Log entries as one table, for ``log`` and ``replay step``: 80 columns unless
+    ``wide``, which shows every column in full."""
     if wide:
         made = Table("position", "time", "actor", "type", "item", "class", "target",
                      "session", "summary")
@@ -40,4 +47,3 @@ def show_log(
                     e.type.rpartition(".")[2], target_text(kind, target_id, e.item,
                                                            e.object_class), e.summary)
     print_table(made, wide)
-

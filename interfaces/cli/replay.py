@@ -8,8 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from application import LogEntry
 from domain.times import parse_time
+from interfaces.cli.log import print_entries
 from interfaces.cli.runtime import fail, out_console, print_json, runtime
 
 app = typer.Typer(no_args_is_help=True, help="Replay a project's history (for debugging).")
@@ -46,18 +46,13 @@ def show(
         out_console.print(f"exported to {export}", markup=False, highlight=False)
 
 
-def print_steps(entries: list[LogEntry]) -> None:
-    table = Table("position", "time", "actor", "type", "target", "what changed")
-    for e in entries:
-        table.add_row(str(e.position), e.time[:23], e.actor, e.type, e.target, e.summary)
-    out_console.print(table)
-
-
 @app.command("step")
 def step(
     ctx: typer.Context, project: str,
     start: Annotated[int, typer.Option("--from", min=1, help="First position")],
     end: Annotated[int, typer.Option("--to", min=1, help="Last position")],
+    wide: Annotated[bool, typer.Option("--wide", help="Every column, nothing shortened")
+                    ] = False,
     json: Json = False,
 ) -> None:
     """Walk the events at positions FROM..TO, each with what it changed."""
@@ -66,7 +61,7 @@ def step(
     if json:
         print_json([e.as_json() for e in entries])
     else:
-        print_steps(entries)
+        print_entries(entries, wide)
 
 
 @app.command("bisect")
@@ -105,6 +100,6 @@ def bisect(
         out_console.print(f"first true at position {result.position} of {result.head} "
                           f"({len(result.probes)} states probed):", markup=False,
                           highlight=False)
-        print_steps([result.event] if result.event else [])
+        print_entries([result.event] if result.event else [], wide=False)
     if result.position is None:
         raise typer.Exit(1)

@@ -88,6 +88,10 @@ def test_audit_and_log_tables_fit_80_columns_and_wide_shows_every_column(
     assert log.exit_code == 0, log.output
     _fits(log.stdout)
     assert all(w in log.stdout.split() for w in said[23].split())
+    steps = cli("replay", "step", "demo", "--from", "15", "--to", "24")
+    assert steps.exit_code == 0, steps.output
+    _fits(steps.stdout)
+    assert all(w in steps.stdout.split() for w in said[17].split())
     wide = cli("audit", "--limit", "3", "--wide")
     assert wide.exit_code == 0, wide.output
     assert newest["time"] in wide.stdout and "Item.Moved" in wide.stdout
