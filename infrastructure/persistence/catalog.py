@@ -43,12 +43,13 @@ def apply_catalog(conn: Connection, tables: Tables, write: ProjectWrite) -> Cata
     old = dict(_existing(conn, t, list(latest)))
     to_delete = [i for i, e in latest.items() if e.removed and i in old]
     inserts: list[dict[str, object]] = []
-    updates: list[dict[str, object]] = []
+    in_place: list[dict[str, object]] = []
+    moves: list[dict[str, object]] = []
     for item_id, e in latest.items():
         before = old.get(item_id)
         if before is not None:
-            delta.removed += before[1]
-            delta.objects -= before[0]
+            delta.removed += before.state_hash
+            delta.objects -= before.objects
             delta.items -= 1
         if e.removed:
             continue
@@ -56,29 +57,57 @@ def apply_catalog(conn: Connection, tables: Tables, write: ProjectWrite) -> Cata
         delta.objects += e.objects
         delta.items += 1
         row = _row(write.project_id, e)
-        (updates if before is not None else inserts).append(row)
+        if before is None:
+            inserts.append(row)
+        elif (before.dataset_id, before.name) == (e.dataset_id, e.name):
+            in_place.append(row)
+        else:
+            moves.append(row)
     for i in range(0, len(to_delete), _BATCH):
         conn.execute(t.delete().where(t.c.item_id.in_(to_delete[i:i + _BATCH])))
+    if in_place:
+        # Same (dataset, name): the row stays where it is and no name index entry moves.
+        conn.execute(_update_in_place(t), [{f"b_{k}": v for k, v in r.items()} for r in in_place])
     try:
-        if updates:
-            # Two-step so that swapping names between items never trips the constraint.
-            conn.execute(t.delete().where(t.c.item_id.in_([u["item_id"] for u in updates])))
-            conn.execute(t.insert(), updates)
+        if moves:
+            # Renamed or moved: two-step so that swapping names between items in one
+            # batch never trips the unique-name constraint.
+            ids = [m["item_id"] for m in moves]
+            for i in range(0, len(ids), _BATCH):
+                conn.execute(t.delete().where(t.c.item_id.in_(ids[i:i + _BATCH])))
+            conn.execute(t.insert(), moves)
         if inserts:
             conn.execute(t.insert(), inserts)
     except sa_exc.IntegrityError as exc:
-        raise _duplicate(updates + inserts) from exc
+        raise _duplicate(moves + inserts) from exc
     return delta
+
+
+_IN_PLACE_COLUMNS = ("version", "objects", "state_hash", "classes", "tag_ids")
+
+
+def _update_in_place(t: sa.Table) -> sa.Update:
+    """An UPDATE by item id of the columns that change while the name stays put."""
+    return (t.update().where(t.c.item_id == sa.bindparam("b_item_id"))
+            .values({c: sa.bindparam(f"b_{c}") for c in _IN_PLACE_COLUMNS}))
+
+
+@dataclass(slots=True, frozen=True)
+class _Existing:
+    objects: int
+    state_hash: int
+    dataset_id: int
+    name: str
 
 
 def _existing(
     conn: Connection, t: sa.Table, ids: list[UUID]
-) -> Iterator[tuple[UUID, tuple[int, int]]]:
+) -> Iterator[tuple[UUID, _Existing]]:
     for i in range(0, len(ids), _BATCH):
-        q = sa.select(t.c.item_id, t.c.objects, t.c.state_hash).where(
-            t.c.item_id.in_(ids[i:i + _BATCH]))
+        q = sa.select(t.c.item_id, t.c.objects, t.c.state_hash, t.c.dataset_id,
+                      t.c.name).where(t.c.item_id.in_(ids[i:i + _BATCH]))
         for r in conn.execute(q):
-            yield r.item_id, (r.objects, int(r.state_hash, 16))
+            yield r.item_id, _Existing(r.objects, int(r.state_hash, 16), r.dataset_id, r.name)
 
 
 def _row(project_id: UUID, e: CatalogEntry) -> dict[str, object]:

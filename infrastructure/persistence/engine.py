@@ -26,6 +26,14 @@ from sqlalchemy.pool import NullPool
 WRITE_LOCK_KEY = 7_240_518_113
 CLOSE_WAIT_MS = 2000
 """How long the checkpoint on close waits for another process's transaction."""
+WAL_SIZE_LIMIT = 1 << 20
+"""Bytes of WAL an SQLite file keeps once checkpointed (``PRAGMA journal_size_limit``).
+
+Without it a WAL never shrinks while a process runs: SQLite reuses the file from its
+start after a checkpoint but keeps its largest size, so one big import or a burst of
+edits leaves a WAL as large as the database until the engine is disposed. With it,
+SQLite truncates the WAL to this size whenever it restarts the log, and the
+:class:`Checkpointer` runs a TRUNCATE checkpoint when the file is larger than this."""
 
 
 def make_engine(url: str) -> Engine:
@@ -59,6 +67,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA busy_timeout=60000")
         cur.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer does it
+        cur.execute(f"PRAGMA journal_size_limit={WAL_SIZE_LIMIT}")
         cur.close()
 
     @event.listens_for(engine, "begin")
@@ -135,20 +144,48 @@ def truncate_wal(engine: Engine) -> bool:
 
 
 class Checkpointer(threading.Thread):
-    """Checkpoints an SQLite engine's WAL every ``interval`` seconds until disposed."""
+    """Checkpoints an SQLite engine's WAL every ``interval`` seconds until disposed.
+
+    Each round copies the WAL back (PASSIVE: never waits for, nor blocks, a writer or
+    reader). When the WAL file is then larger than :data:`WAL_SIZE_LIMIT` it also runs a
+    TRUNCATE checkpoint without waiting (``busy_timeout=0``): most frames are copied
+    already, so it holds the writer slot only briefly; if a reader or writer is busy it
+    gives up and the next round tries again.
+    """
 
     def __init__(self, engine: Engine, interval: float = 0.5) -> None:
         super().__init__(name="sqlite-checkpoint", daemon=True)
         self.engine, self.interval = engine, interval
         self.stopping = threading.Event()
+        path = engine.url.database
+        self.wal_path = (f"{path}-wal" if path and path != ":memory:"
+                         and not path.startswith("file:") else None)
         event.listen(engine, "engine_disposed", lambda _: self.stopping.set())
+
+    def wal_too_large(self) -> bool:
+        if self.wal_path is None:
+            return False
+        try:
+            return os.stat(self.wal_path).st_size > WAL_SIZE_LIMIT
+        except OSError:  # no WAL file (yet): nothing to shrink
+            return False
 
     def run(self) -> None:
         while not self.stopping.wait(self.interval):
             try:
                 raw = self.engine.raw_connection()
                 try:
-                    raw.cursor().execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    cur = raw.cursor()
+                    cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
+                    cur.fetchall()
+                    if self.wal_too_large():
+                        cur.execute("PRAGMA busy_timeout=0")
+                        try:
+                            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                            cur.fetchall()
+                        finally:
+                            cur.execute("PRAGMA busy_timeout=60000")
+                    cur.close()
                 finally:
                     raw.close()
             except Exception:  # a busy or vanished database: try again next round

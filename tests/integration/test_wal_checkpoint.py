@@ -14,6 +14,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,7 +23,8 @@ from fastapi.testclient import TestClient
 
 from application.settings import Settings
 from domain.values import Context
-from infrastructure.persistence.factory import dispose_engines
+from infrastructure.persistence.engine import WAL_SIZE_LIMIT, reading, writing
+from infrastructure.persistence.factory import dispose_engines, shared_engine
 from interfaces.cli.main import main
 from interfaces.http.main import create_app
 from tests.conftest import DEMO, ROOT
@@ -83,3 +85,31 @@ def test_a_server_that_stops_leaves_no_wal(db: Path, tmp_path: Path) -> None:
         assert wal_bytes(db) > 0  # written, not yet folded back
     assert wal_bytes(db) == 0
     assert event_count(db) > 6
+
+
+def test_the_wal_shrinks_while_a_process_keeps_writing(db: Path) -> None:
+    """Many write transactions in one long-lived process (the server's engine, with its
+    background checkpointer): the WAL returns to at most ``WAL_SIZE_LIMIT`` (plus slack
+    for the frames of a commit in flight) without the engine being disposed."""
+    url = f"sqlite:///{db}"
+    engine = shared_engine(url)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_size_limit").scalar() == WAL_SIZE_LIMIT
+    with writing(engine) as conn:
+        conn.exec_driver_sql("CREATE TABLE blobs (id INTEGER PRIMARY KEY, body BLOB)")
+    written = 0
+    for round_ in range(40):
+        for i in range(10):
+            with writing(engine) as conn:
+                conn.exec_driver_sql("INSERT OR REPLACE INTO blobs VALUES (?, randomblob(65536))",
+                                     (i,))
+            written += 65536
+        time.sleep(0.02 if round_ % 10 else 0.6)  # let the checkpointer run now and then
+    assert written > 20 * WAL_SIZE_LIMIT
+    slack = WAL_SIZE_LIMIT // 2
+    deadline = time.monotonic() + 10
+    while wal_bytes(db) > WAL_SIZE_LIMIT + slack and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert wal_bytes(db) <= WAL_SIZE_LIMIT + slack
+    with reading(engine) as conn:
+        assert conn.exec_driver_sql("SELECT count(*) FROM blobs").scalar() == 10
