@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from application.views.events import EventView
     from application.views.history import BlameLine, HistoryEntry, ObjectState
     from application.views.items import SavedItem
+    from application.views.operations import OperationResult, TrainSetResult
     from application.views.projects import ImportResult, LogEntry, ProjectView, VerifyView
     from application.views.proofs import ProofReport, VerifyReport, ViewReport
     from application.views.replay import BisectResult, ReplayView
@@ -51,6 +52,8 @@ _WHERE = {
     "BlameLine": "application.views.history",
     "HistoryEntry": "application.views.history",
     "ObjectState": "application.views.history",
+    "OperationResult": "application.views.operations",
+    "TrainSetResult": "application.views.operations",
     "SavedItem": "application.views.items",
     "ImportResult": "application.views.projects",
     "LogEntry": "application.views.projects",
@@ -82,6 +85,7 @@ __all__ = [
     "Ledger",
     "LogEntry",
     "ObjectState",
+    "OperationResult",
     "Principal",
     "ProgressFn",
     "ProjectView",
@@ -91,6 +95,7 @@ __all__ = [
     "SessionView",
     "Settings",
     "TokenView",
+    "TrainSetResult",
     "VerifyReport",
     "VerifyView",
     "ViewReport",

@@ -9,18 +9,21 @@ which project its events belong to and how the catalog changes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, Protocol
+from typing import Any, BinaryIO, NamedTuple, Protocol
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
 from application.views.audit import AuditFilter, AuditRow
-from domain.state import ProjectState
+from domain.operations.affine import Affine
+from domain.operations.moves import Geometry
+from domain.operations.pipeline import DrawnStep
+from domain.state import ProjectState, StateStream
 from domain.values import MediaLink
 
 SYSTEM_PROJECT = UUID(int=0)
@@ -39,6 +42,11 @@ class CatalogEntry:
     """``(class id, object count)`` pairs: per-class counts without loading the item."""
     tag_ids: tuple[int, ...] = ()
     removed: bool = False
+    source: tuple[UUID, int] | None = None
+    """A restored project's item that has no events of its own yet: the source item
+    (id, version) whose state it refers to (copy on write: its first change writes it
+    into its own stream, and this becomes None). Such an entry's version is 1, the
+    version its first event will have."""
 
 
 @dataclass(slots=True)
@@ -53,6 +61,38 @@ class ProjectWrite:
     """If set, the save fails with StaleVersionError unless the log is at this position."""
     position: int | None = None
     """Set by the recorder: the project's log position after the write."""
+    references: ReferenceCopy | None = None
+    """Catalog rows a restore writes by copying the source's rows in the database."""
+
+
+@dataclass(slots=True)
+class ReferenceCopy:
+    """A restore's catalog rows, copied by the database from the rows that hold each
+    source item's entry at its version (the catalog's, or a superseded one), so no
+    entry passes through the application (:mod:`application.core.references`).
+
+    Each new row refers to the state its source row holds (or refers to), keeps its
+    dataset, name, counts and content hash, and is at version 1."""
+
+    items: Sequence[tuple[UUID, int, UUID]]
+    """``(source item, its version, the restored item's id)``, best sorted by the last."""
+    datasets: frozenset[int] | None = None
+    """Only rows in these datasets are copied (None: all)."""
+    written: list[tuple[int, str]] = field(default_factory=list)
+    """Set by the recorder: the ``(dataset id, name)`` of each row written."""
+    missing: list[tuple[UUID, int, UUID]] = field(default_factory=list)
+    """Set by the recorder: the ``items`` it found no row for (a database written
+    before superseded rows were kept): their entries are computed from their events."""
+
+
+@dataclass(frozen=True, slots=True)
+class ItemReference:
+    """A restored project's item that still refers to its source's state."""
+
+    project_id: UUID
+    item_id: UUID
+    source_id: UUID
+    source_version: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +193,21 @@ class LedgerStore(Protocol):
 
     def drop_snapshot(self, project_id: UUID, position: int) -> None: ...
 
+    # restored projects' references (:mod:`application.core.references`)
+
+    def catalog_states(self, project_id: UUID, wanted: Mapping[UUID, int]
+                       ) -> dict[UUID, CatalogEntry]:
+        """The catalog entries of the project's items at the wanted versions, where the
+        catalog holds them (now, or superseded since); the others are left out."""
+
+    def sources(self, item_ids: Collection[UUID]) -> dict[UUID, ItemReference]:
+        """The references among the given items (those with no events of their own)."""
+
+    def references_of(self, project_id: UUID, *, counts: bool = True
+                      ) -> dict[UUID, tuple[tuple[int, int], ...]]:
+        """Every item the project's restore referred to (materialised since or not), with
+        its per-class counts at the restore (empty unless ``counts``)."""
+
 
 @dataclass(frozen=True, slots=True)
 class ProjectSnapshot:
@@ -170,10 +225,98 @@ class SnapshotStore(Protocol):
     def write(self, project_id: UUID) -> int | None:
         """Snapshot the project at its head; returns the position (None if empty)."""
 
-    def read(self, project_id: UUID, lte: int) -> ProjectSnapshot | None:
-        """The newest intact snapshot at or before ``lte``; corrupt ones are skipped."""
+    def read(self, project_id: UUID, lte: int, *, counts: bool = True
+             ) -> ProjectSnapshot | None:
+        """The newest intact snapshot at or before ``lte``; corrupt ones are skipped.
+        Without ``counts`` the per-class counts are left empty (not parsed)."""
 
     def latest_position(self, project_id: UUID) -> int: ...
+
+
+# -- version manifests (:mod:`application.versions.manifests`) --------------------------
+
+class ManifestEntry(NamedTuple):
+    """An item as a version's manifest holds it: what a compare needs without loading it.
+
+    Ids and hashes are kept as bytes, so a manifest of 100,000 items is read without
+    building 100,000 UUIDs and integers (ids as bytes sort as UUIDs do). Objects per
+    class are summed in the root only: an entry leaves them to the catalog.
+    """
+
+    item_id: bytes
+    """The item's UUID, its 16 bytes."""
+    version: int
+    state_hash: bytes
+    """The first 16 bytes of the item's content hash (:func:`domain.digest.item_hash`,
+    big-endian): equal hashes, equal items."""
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRoot:
+    """A project's manifest at a position: its chunks, and the sums over their entries."""
+
+    position: int
+    meta_version: int
+    items: int
+    classes: tuple[tuple[int, int], ...]
+    """Objects per class over every item, as ``(class id, count)`` pairs."""
+    chunks: tuple[tuple[bytes, bytes], ...]
+    """``(last item id, chunk key)`` in item id order (the key: the first 16 bytes of
+    the sha256 of the chunk's stored bytes)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestAtHead:
+    """Every item's entry at a project's head, from the catalog, in one consistent read."""
+
+    position: int
+    meta_version: int
+    entries: list[ManifestEntry]
+    """In item id order."""
+    classes: dict[bytes, tuple[int, ...]]
+    """Each item's objects per class, flat: ``(class id, count, ...)``."""
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersionManifest:
+    """A version's stored manifest as ``verify`` reads it (every chunk's hash checked)."""
+
+    number: int
+    position: int
+    root: ManifestRoot | None
+    """None when the root cannot be read (``error`` says why)."""
+    chunks: dict[bytes, list[ManifestEntry]]
+    """The root's chunks that match their keys (chunks shared by roots are shared here)."""
+    error: str
+
+
+class ManifestStore(Protocol):
+    """Version manifests: chunks of entries stored once under the hash of their bytes
+    (shared by every version and project that holds them) and, per version, its root
+    (whole, or as what changed since an earlier version's)."""
+
+    def seal(self, entries: Sequence[ManifestEntry]) -> bytes:
+        """The key of the chunk holding ``entries`` (sorted by item id); nothing is written."""
+
+    def chunks(self, keys: Collection[bytes]) -> dict[bytes, list[ManifestEntry]]:
+        """The chunks that exist and match their keys; a damaged one is left out."""
+
+    def root(self, project_id: UUID, number: int) -> ManifestRoot | None:
+        """Version ``number``'s root; None when none is stored or it cannot be read."""
+
+    def latest_root(self, project_id: UUID, lte: int) -> tuple[int, ManifestRoot] | None:
+        """The number and readable root of the project's latest version at or before
+        position ``lte``."""
+
+    def entries_at_head(self, project_id: UUID) -> ManifestAtHead:
+        """The project's head: a manifest there without the log."""
+
+    def save(self, project_id: UUID, number: int, root: ManifestRoot,
+             chunks: Mapping[bytes, Sequence[ManifestEntry]],
+             base: tuple[int, ManifestRoot] | None = None) -> None:
+        """The chunks (by key) not stored yet and the root, in one transaction; the root
+        may be stored as what differs from ``base`` (an earlier version's number and
+        root). A readable root stored for the version already is kept."""
 
 
 class FormatAdapters(Protocol):
@@ -189,7 +332,10 @@ class FormatAdapters(Protocol):
         ``may_link_stored(sha256)``: whether that client may link stored bytes it names
         by a store reference (None: any)."""
 
-    def write(self, fmt: str, state: ProjectState, outdir: Path) -> None: ...
+    def write(self, fmt: str, state: ProjectState | StateStream, outdir: Path,
+              progress: Callable[[int, int], None] | None = None) -> None:
+        """Write a whole state, or one streamed in batches (exports), to ``outdir``;
+        ``progress(done, total)`` as items are written."""
 
 
 # -- media ----------------------------------------------------------------------------
@@ -222,6 +368,74 @@ class MediaAccessRule(Protocol):
 
     def allowed(self, path: Path) -> Path | None:
         """``path`` resolved, when its bytes may leave the server as media; else None."""
+
+
+# -- pixels -----------------------------------------------------------------------------
+# Data operations that touch pixels (augment, convert, rasterize) do it through Imaging,
+# so the application names no image library: what the port hands out, the application
+# only hands back.
+
+Picture = Any
+"""Decoded image pixels, as :meth:`Imaging.decode` gives them."""
+
+PlacedMask = Any
+"""The pixels an area shape covers and where they sit on the image, as
+:meth:`Imaging.area_mask` gives them."""
+
+class EncodedPicture(NamedTuple):
+    """Pixels written as image bytes, deterministically (same pixels, same bytes)."""
+
+    data: bytes
+    jpeg: bool
+    """JPEG (a JPEG source without transparency stays one), else PNG."""
+
+
+class Imaging(Protocol):
+    """Images through augmentation steps, geometries moved with them, area shapes
+    rasterized by pixel centres and masks traced back to polygons.
+
+    Bad image bytes raise ValueError saying why; the caller names the item.
+    """
+
+    def size_of(self, data: bytes) -> tuple[int, int]:
+        """Width and height read from the image's header alone."""
+
+    def decode(self, data: bytes) -> Picture:
+        """The pixels of image bytes."""
+
+    def size(self, picture: Picture) -> tuple[int, int]:
+        """Width and height of decoded pixels."""
+
+    def apply(self, picture: Picture, steps: Sequence[DrawnStep]) -> Picture:
+        """The pixels after every drawn step, in order; geometric steps resample with the
+        inverse of the very map that moves the annotations."""
+
+    def encode(self, picture: Picture) -> EncodedPicture:
+        """The pixels as image bytes."""
+
+    def move_geometry(self, shape: str, geometry: Geometry, where: Affine, width: int,
+                      height: int) -> list[Geometry]:
+        """``geometry`` after ``where`` on a ``width`` x ``height`` image, clipped; empty
+        when nothing is left, several when a line falls apart."""
+
+    def area_mask(self, shape: str, geometry: Geometry, width: int,
+                  height: int) -> PlacedMask | None:
+        """The pixels an area shape covers on a ``width`` x ``height`` image, trimmed to
+        them; None when it covers none."""
+
+    def bounds(self, mask: PlacedMask) -> tuple[int, int, int, int]:
+        """Left, top, right and bottom edges of a mask's pixels (right and bottom
+        exclusive)."""
+
+    def bitmap_of(self, mask: PlacedMask) -> Geometry:
+        """Supervisely's bitmap geometry of a mask."""
+
+    def polygons_of(self, shape: str, geometry: Geometry) -> list[Geometry]:
+        """A bitmap's or alpha mask's connected parts as polygons with their holes."""
+
+    def uncovered(self, masks: Sequence[PlacedMask | None]) -> list[PlacedMask | None]:
+        """Each mask less the pixels of the masks after it (drawn later, on top); None
+        for one left with no pixel."""
 
 
 # -- read models ------------------------------------------------------------------------
@@ -304,6 +518,9 @@ class ProjectReading(Protocol):
 
     def manifests(self) -> list[StoredManifest]:
         """Every project snapshot as stored; ``error`` names what cannot be read."""
+
+    def version_manifests(self) -> list[StoredVersionManifest]:
+        """Every version manifest of this log as stored, each chunk's hash checked."""
 
 
 class ProofStore(Protocol):

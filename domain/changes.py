@@ -39,7 +39,8 @@ SAFE_FIELDS = ("name", "title", "app", "kind", "role", "status", "type", "ref", 
                "total")
 """Fields an unknown event may show in its summary (never secrets such as token hashes)."""
 NOT_CONTENT = frozenset({"originator_id", "originator_version", "timestamp", "actor",
-                         "session_id", "originator_topic", "project_id", "id", "object_id"})
+                         "session_id", "originator_topic", "project_id", "id", "object_id",
+                         "restored_from"})
 """Event and value fields that are not part of an item's or object's content."""
 ANY_SHAPE_KEY = "geometryType"
 """Where an object of an ``any`` class keeps its concrete shape (as :mod:`domain.rules`)."""
@@ -394,7 +395,7 @@ def fold_item(before: ItemBrief | None, event: Any) -> ItemBrief:
     Events this module does not know are folded by their fields: one naming an object
     changes the object's fields of the same names, any other the item's."""
     name = event_kind(event).rpartition(".")[2]
-    if name in ("Uploaded", "Revived") or before is None:
+    if name in ("Uploaded", "Revived", "Restored") or before is None:
         return ItemBrief.of_fields(_content(event))
     if name == "Moved":
         after = before.copy()
@@ -532,7 +533,7 @@ def _annotation_delta(old: ItemBrief, new: ItemBrief, names: Names) -> str:
 def describe_item(event: Any, before: ItemBrief | None, after: ItemBrief, names: Names) -> str:
     name = event_kind(event).rpartition(".")[2]
     where = names.item_path(after)
-    if name in ("Uploaded", "Revived"):
+    if name in ("Uploaded", "Revived", "Restored"):
         return (f"{name.lower()} {where}: {plural(len(after.objects), 'object')}, "
                 f"{plural(len(after.tags), 'tag')}")
     old = before or ItemBrief()

@@ -63,6 +63,36 @@ class Item(Aggregate):
         self.objects: dict[int, AnnotationObject] = {o.id: o for o in objects}
         self.description = description
 
+    class Restored(Aggregate.Created):
+        """The item written into a restored project's own stream at its first change
+        (copy on write): the state the restore referred to, and where it came from
+        (``restored_from``: the source item's id and version)."""
+
+        project_id: UUID
+        dataset_id: int
+        name: str
+        media: MediaLink
+        tags: tuple[Tag, ...]
+        objects: tuple[AnnotationObject, ...]
+        description: str
+        actor: str
+        session_id: UUID | None
+        info: ItemInfo | None
+        restored_from: tuple[UUID, int]
+
+    @classmethod
+    def materialise(cls, item_id: UUID, project_id: UUID, state: ItemState,
+                    restored_from: tuple[UUID, int], origin: Context) -> Item:
+        """The item ``item_id`` of a restored project, holding ``state`` (the source
+        item's, at the version the restore referred to) in its own stream. Nothing is
+        checked: the source's log already did, and the restore checked the name.
+        ``origin``: who restored the project, and through which session."""
+        return cls._create(
+            cls.Restored, id=item_id, project_id=project_id, dataset_id=state.dataset_id,
+            name=state.name, media=state.media, tags=state.tags, objects=state.objects,
+            description=state.description, actor=origin.actor,
+            session_id=origin.session_id, info=state.info, restored_from=restored_from)
+
     @classmethod
     def upload(cls, project_id: UUID, meta: MetaState, state: ItemState, ctx: Context) -> Item:
         """A new item; its name (:mod:`domain.names`) and its annotation, against the

@@ -67,7 +67,8 @@ def describe_project(event: Any, before: Names | None, after: Names) -> str:
         text = (f"project '{after.project}': {plural(len(after.classes), 'class')}, "
                 f"{plural(len(after.tags), 'tag')}, {plural(len(after.datasets), 'dataset')}")
         if source is not None:
-            text += f"; restored from '{source.project_name}' ver. {source.version}"
+            how = f"derived by {source.operation}" if source.operation else "restored"
+            text += f"; {how} from '{source.project_name}' ver. {source.version}"
         return text
     if name == "Renamed":
         return f"name {old.project} → {after.project}"

@@ -11,6 +11,7 @@ discovered later by an export that cannot be written.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Iterable
 from uuid import UUID
 
 from domain.errors import ValidationError
@@ -64,6 +65,20 @@ def check_dataset_name(name: object, field: str = "name") -> str:
 def check_item_name(name: object, field: str = "name") -> str:
     """The name, if an item may carry it (it becomes a file name of the export)."""
     return _common(name, field, MAX_ITEM_NAME_BYTES)
+
+
+def check_item_names(named: Iterable[tuple[object, str]]) -> None:
+    """:func:`check_item_name` on many ``(name, field)`` pairs (a restore's), judging each
+    distinct character once: a name made of characters already allowed needs only the
+    checks on the whole name."""
+    allowed: set[str] = set()
+    for name, field in named:
+        if isinstance(name, str) and allowed.issuperset(name) and name == name.strip() \
+                and name not in ("", ".", "..") \
+                and len(name.encode("utf-8")) <= MAX_ITEM_NAME_BYTES \
+                and name.casefold() not in LAYOUT_FOLDERS:
+            continue
+        allowed.update(check_item_name(name, field))
 
 
 def _common(name: object, field: str, max_bytes: int) -> str:

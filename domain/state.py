@@ -7,7 +7,7 @@ version digest: see :mod:`domain.digest`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -92,3 +92,19 @@ class ProjectState:
     @property
     def object_count(self) -> int:
         return sum(len(i.objects) for i in self.items.values())
+
+
+@dataclass(frozen=True, slots=True)
+class StateStream:
+    """A project's state as its meta and its items in batches, decoded as they are read:
+    what an export writes, without the whole project in memory at once. ``total`` is the
+    number of items the batches hold (for progress)."""
+
+    meta: MetaState
+    batches: Iterable[Sequence[ItemState]]
+    total: int
+
+    @classmethod
+    def of(cls, state: ProjectState) -> StateStream:
+        """A whole state in memory, as one batch in :meth:`ProjectState.iter_items` order."""
+        return cls(state.meta, [list(state.iter_items())], len(state.items))

@@ -62,6 +62,8 @@ ANNOTATION_FIELDS = frozenset({"description", "tags", "size", "objects"})
 OBJECT_FIELDS = frozenset({"id", "classId", "classTitle", "description", "geometryType",
                            "labelerLogin", "createdAt", "updatedAt", "tags"})
 """An object's modelled fields besides its geometry keys."""
+OBJECT_TEXTS = ("labelerLogin", "createdAt", "updatedAt", "description")
+"""An object's text fields, in the order :class:`~domain.values.AnnotationObject` has them."""
 TAG_FIELDS = frozenset({"id", "tagId", "name", "value", "labelerLogin", "createdAt",
                         "updatedAt"})
 CLASS_FIELDS = frozenset({"id", "title", "shape", "color", "geometry_config"})
@@ -186,8 +188,10 @@ def object_json(meta: MetaState, obj: AnnotationObject) -> dict[str, Any]:
     cls = meta.classes.get(obj.class_id)
     if cls is None:
         raise ValidationError("classId", f"object {obj.id}: unknown class {obj.class_id}")
-    geometry = dict(obj.geometry)
-    carried = geometry.pop(ANY_SHAPE_KEY, None)
+    geometry, carried = obj.geometry, None
+    if ANY_SHAPE_KEY in geometry:  # copied only then: most objects are written as stored
+        geometry = dict(geometry)
+        carried = geometry.pop(ANY_SHAPE_KEY)
     shape: str | None = cls.shape
     if shape == "any":
         shape = carried if isinstance(carried, str) else detect_shape(geometry)
@@ -198,10 +202,10 @@ def object_json(meta: MetaState, obj: AnnotationObject) -> dict[str, Any]:
         "id": obj.id, "classId": cls.id, "classTitle": cls.title,
         "description": obj.description, "geometryType": shape,
         "labelerLogin": obj.labeler, "createdAt": obj.created_at, "updatedAt": obj.updated_at,
-        "tags": tags_json(meta, obj.tags),
+        "tags": tags_json(meta, obj.tags) if obj.tags else [],
     }
-    clash = sorted(set(geometry) & set(entry))
-    if clash:
+    if not entry.keys().isdisjoint(geometry):
+        clash = sorted(set(geometry) & set(entry))
         raise ValidationError("geometry", f"object {obj.id}: non-geometry keys {clash}")
     entry.update(geometry)
     return _beside(entry, obj.extra)
@@ -345,12 +349,19 @@ def parse_object(meta: Meta, data: Any, field: str = "object",
     if geometry is None:
         keys = GEOMETRY_KEYS.get(cls.shape, ("points",))
         raise ValidationError(_at(field, keys[0]), "a geometry is required")
+    texts: list[Any] = [body.get(key) for key in OBJECT_TEXTS]
+    if not all(type(text) is str for text in texts):  # absent, null or wrong: one by one
+        texts = [text_at(body, key, field) for key in OBJECT_TEXTS]
+    tags = body.get("tags")
+    unmodelled = body.keys() - OBJECT_FIELDS
+    extra = {} if unmodelled <= geometry.keys() else _extra(
+        body, OBJECT_FIELDS | set(geometry)
+        | {k for k in GEOMETRY_FIELDS if k in body and body[k] is None}, field)
+    labeler, created_at, updated_at, description = texts
     return AnnotationObject(
-        object_id, cls.id, geometry, parse_tags(names, body.get("tags"), _at(field, "tags")),
-        text_at(body, "labelerLogin", field), text_at(body, "createdAt", field),
-        text_at(body, "updatedAt", field), text_at(body, "description", field),
-        _extra(body, OBJECT_FIELDS | set(geometry)
-               | {k for k in GEOMETRY_FIELDS if k in body and body[k] is None}, field),
+        object_id, cls.id, geometry,
+        () if tags is None or tags == [] else parse_tags(names, tags, _at(field, "tags")),
+        labeler, created_at, updated_at, description, extra,
     )
 
 
@@ -455,7 +466,8 @@ def _geometry(cls: ObjectClass, body: dict[str, Any], declared: Any,
     ``any`` classes carry their shape, declared or detected. None when there are none."""
     if declared is not None and not isinstance(declared, str):
         raise ValidationError(_at(field, "geometryType"), "must be a string")
-    geometry = {key: body[key] for key in GEOMETRY_FIELDS if body.get(key) is not None}
+    geometry = {key: body[key] for key in GEOMETRY_FIELDS
+                if key in body and body[key] is not None}
     if not geometry:
         return None
     shape = cls.shape
@@ -668,6 +680,8 @@ def storable(value: Any, field: str) -> Any:
 def _beside(known: dict[str, Any], extra: dict[str, Any]) -> dict[str, Any]:
     """``known``, then the members of ``extra`` it does not have: fields kept as given
     come after the modelled ones, which win a clash."""
+    if not extra:
+        return known
     return {**known, **{k: v for k, v in extra.items() if k not in known}}
 
 

@@ -159,13 +159,18 @@ class Version(Immutable):
 
 @dataclass(frozen=True, slots=True)
 class Provenance(Immutable):
-    """Where a restored project came from: recorded in its first event."""
+    """Where a restored or derived project came from: recorded in its first event."""
 
     project_id: UUID
     project_name: str
     version: int
     position: int
     digest: str
+    operation: str = ""
+    """The data operation that derived the project from the version ("" for a restore)."""
+    by_reference: bool = False
+    """The project's items refer to the version's item states instead of copies of them
+    (a restore since restores by reference: :mod:`application.core.references`)."""
 
 
 @dataclass(frozen=True, slots=True)

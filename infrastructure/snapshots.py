@@ -81,7 +81,11 @@ class ManifestSnapshots:
         if chunk:
             yield chunk
 
-    def read(self, project_id: UUID, lte: int) -> ProjectSnapshot | None:
+    def read(self, project_id: UUID, lte: int, *, counts: bool = True
+             ) -> ProjectSnapshot | None:
+        """Without ``counts`` the stored per-class counts are not parsed (a restore
+        copies them as stored text; parsing them is most of a large snapshot's read)."""
+        parse = parse_classes if counts else _no_counts
         while True:
             record = self.store.latest_snapshot(project_id, lte)
             if record is None:
@@ -93,9 +97,13 @@ class ManifestSnapshots:
                 for key in manifest["chunks"]:
                     entries = unpack(key, self.store.get_chunk(key))
                     assert isinstance(entries, list)
-                    items.update((UUID(bytes=i), (v, parse_classes(c))) for i, v, c in entries)
+                    items.update((UUID(bytes=i), (v, parse(c))) for i, v, c in entries)
             except (ValueError, AssertionError, KeyError, msgpack.UnpackException):
                 # Never wrong data: forget the damaged snapshot and use an older one.
                 self.store.drop_snapshot(project_id, record.position)
                 continue
             return ProjectSnapshot(record.position, record.meta_version, items)
+
+
+def _no_counts(_text: str) -> tuple[tuple[int, int], ...]:
+    return ()

@@ -14,6 +14,11 @@ from typing import TextIO
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
+AUDIT_COLUMNS = ("time", "actor", "type", "project_name", "item_path", "object_id",
+                 "object_class", "target_kind", "target_id", "summary", "project_id",
+                 "position", "item_id", "session_id", "bookkeeping", "notification_id")
+"""Audit CSV columns (CLI and HTTP alike): what people read first, then the ids."""
+
 
 def safe_cell(value: object) -> object:
     """``value`` for a CSV cell: None as empty, formula-like text prefixed with ``'``."""
@@ -26,7 +31,12 @@ def safe_cell(value: object) -> object:
 
 def write_csv(out: TextIO, header: Sequence[str], rows: Iterable[Sequence[object]]) -> None:
     """A header row, then ``rows`` with every cell made safe (``\\n`` line ends)."""
+    csv.writer(out, lineterminator="\n").writerow(header)
+    write_rows(out, rows)
+
+
+def write_rows(out: TextIO, rows: Iterable[Sequence[object]]) -> None:
+    """Rows without a header (a file written in parts), every cell made safe."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(header)
     for row in rows:
         writer.writerow([safe_cell(v) for v in row])

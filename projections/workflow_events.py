@@ -168,7 +168,7 @@ def _project_created(e: Any) -> list[Change]:
             NodeChange(source, {"type": "project_version", "project": str(p.project_id),
                                 "number": p.version, "position": p.position,
                                 "digest": p.digest}, t),
-            EdgeChange(source, project, "restored", t, t),
+            EdgeChange(source, project, p.operation or "restored", t, t),
         ]
     return changes
 

@@ -16,10 +16,9 @@ from typing import Any
 import networkx as nx
 
 from projections.markup import dot_text, mermaid_name, mermaid_text, xml_chars
+from projections.workflow_formats import FORMATS
 from projections.workflow_ids import kind_of
 from projections.workflow_queries import label
-
-FORMATS = ("json", "graphml", "mermaid", "dot")
 
 
 def export(g: nx.MultiDiGraph, fmt: str) -> str:

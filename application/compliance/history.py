@@ -1,7 +1,9 @@
 """Per-item and per-object history, and blame, folded from the item's own event stream.
 
 An item is one stream, so its whole history is one indexed read plus decoding its own
-events: O(item history), whatever the size of the log. Class titles and tag names are
+events: O(item history), whatever the size of the log. A restored project's item
+follows its reference: the source item's history up to the version restored, then its
+own events. Class titles and tag names are
 today's (a class renamed since shows its new title). The project log (each event with its
 data, or one line per event) is read by position; each line says what the event changed
 as the audit index says it, derived by the same function
@@ -149,8 +151,12 @@ class History:
             raise NotFoundError("item", item_id)
         agg: Item | None = None
         brief: ItemBrief | None = None
-        for rec in self.log.item_log(item_id):
-            event: Any = self.core.mapper.to_domain_event(rec.stored_event())
+        for rec, event in self._events(item_id):
+            if isinstance(event, Item.Restored) and agg is not None:
+                # The source's history was followed up to this state: the restored
+                # project's own stream goes on from it.
+                agg, brief = event.mutate(None), fold_item(brief, event)
+                continue
             before = {} if agg is None or agg.removed else dict(agg.objects)
             agg = event.mutate(agg)
             assert agg is not None
@@ -158,6 +164,24 @@ class History:
             brief_after = fold_item(brief, event)
             yield _Step(rec, event, before, after, brief, brief_after)
             brief = brief_after
+
+    def _events(self, item_id: UUID, upto: int | None = None
+                ) -> Iterator[tuple[LogRecord, Any]]:
+        """The item's events up to version ``upto``, a restored item's preceded by its
+        source's up to the version its restore referred to (references followed)."""
+        records = self.log.item_log(item_id)
+        if not records:
+            ref = self.core.store.sources([item_id]).get(item_id)
+            if ref is not None:
+                yield from self._events(ref.source_id, ref.source_version)
+            return
+        for rec in records:
+            if upto is not None and rec.originator_version > upto:
+                return
+            event: Any = self.core.mapper.to_domain_event(rec.stored_event())
+            if isinstance(event, Item.Restored):
+                yield from self._events(*event.restored_from)
+            yield rec, event
 
 
 def names_of(meta: MetaState) -> Names:

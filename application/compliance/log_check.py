@@ -23,9 +23,18 @@ goes, and names each place where a stored row is not what the log says:
     each item row (dataset, name, version, object count, content hash, class counts,
     tag ids) equal to the catalog entry of the item folded to the end of the log (the
     function the writer uses), no row for an item the log removed or never held.
+``version manifests``
+    each version's stored manifest (:mod:`application.versions.manifest_check`).
 ``heads``
     the head row exists when the log does (without it the project vanishes from every
     list), and holds the name, item and object counts and digest of the log's end.
+
+A restored project's log holds no events for the items its restore referred to
+(:mod:`application.core.references`): those are recomputed from the source's log at
+the version (:class:`application.compliance.reference_check.References`), stand in the
+log from its first event on, and are compared like the others; a reference must point
+at a state with the content the restore referred to, and an item's ``Restored`` event
+(its copy on write) must carry that content.
 
 Problems come in log order (then what is compared at the end); ``verify`` reports the
 first, proofs of extension (``digest`` mode) collect the snapshot problems only.
@@ -37,7 +46,7 @@ import time
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper
@@ -53,9 +62,13 @@ from application.ports import (
     ProjectReading,
     StoredManifest,
 )
-from domain.digest import MODULUS, combine, meta_hash
+from application.versions.manifest_check import ManifestCheck
+from domain.digest import MODULUS, combine, item_hash, meta_hash
 from domain.item import Item
 from domain.project import Project
+
+if TYPE_CHECKING:
+    from application.compliance.reference_check import References
 
 CLOCK_SKEW = 1.0
 """Seconds two writers' clocks may disagree by (rows recorded by different processes,
@@ -89,8 +102,11 @@ class LogCheck:
 
     def __init__(self, mapper: Mapper[UUID], project_id: UUID, reading: ProjectReading, *,
                  derived: bool = True, tick: Callable[[int], None] | None = None,
-                 every: int = 5000) -> None:
+                 every: int = 5000, references: References | None = None) -> None:
         self.mapper = mapper
+        self.references = references
+        self.referred: dict[UUID, CatalogEntry] = {}
+        """The entries the project's restore referred to (none: not restored)."""
         self.tick, self.every = tick, every
         self.project_id = project_id
         self.reading = reading
@@ -150,9 +166,15 @@ class LogCheck:
             if self.derived:
                 yield from self._time(rec, None if self.system else event, last)
             last = rec
+            if event is not None and rec.originator_id == self.project_id \
+                    and rec.originator_version == 1:
+                yield from self._restored(rec)
+            if self.derived and event is not None and isinstance(event, Item.Restored):
+                yield from self._copied(rec, event)
             if event is not None:
                 yield from self._snapshot(rec, snaps)
                 yield from self._manifest(rec, manifests)
+                yield from self._version_manifests(rec)
         if replaying:  # else the replay stopped short of them: not their fault
             for oid, version in snaps:
                 yield Problem("snapshots", _snapshot_key(self.project_id, oid, version),
@@ -212,6 +234,34 @@ class LogCheck:
                           f"recorded at {_iso(at)}, before position {last.position} "
                           f"({_iso(last.recorded_at)})", rec.position)
 
+    def _restored(self, rec: LogRecord) -> Iterator[Problem]:
+        """At the project's first event: the items its restore referred to, if any."""
+        project = self.project
+        if project is None or project.provenance is None \
+                or not project.provenance.by_reference or self.references is None:
+            return
+        try:
+            self.referred = self.references.expected(project)
+        except Exception as exc:  # the source's log cannot give its state
+            yield Problem("catalog", "references", f"cannot be recomputed from project "
+                          f"{project.provenance.project_id}'s log ({type(exc).__name__}: "
+                          f"{exc})", rec.position)
+            return
+        self.live.update(dict.fromkeys(self.referred, 1))
+
+    def _copied(self, rec: LogRecord, event: Any) -> Iterator[Problem]:
+        """An item's ``Restored`` event: the content its project's restore referred to."""
+        want = self.referred.get(rec.originator_id)
+        agg = self.aggregates[rec.originator_id]
+        if want is None:
+            yield Problem("events", f"position {rec.position}",
+                          f"item {rec.originator_id} is restored, but its project's restore "
+                          f"referred to no such item", rec.position)
+        elif item_hash(agg.to_state()) != want.state_hash:
+            yield Problem("events", f"position {rec.position}",
+                          f"item {rec.originator_id} is restored with other content than "
+                          f"its project's restore referred to", rec.position)
+
     def _snapshot(self, rec: LogRecord, snaps: dict[tuple[UUID, int], ItemSnapshotRow]
                   ) -> Iterator[Problem]:
         oid, version = rec.originator_id, rec.originator_version
@@ -233,9 +283,29 @@ class LogCheck:
             return
         project = self.project
         meta_version = project.version if project is not None else 0
-        if not _manifest_agrees(m, meta_version, self.live, self.aggregates):
+        if not _manifest_agrees(m, meta_version, self.live, self._counts):
             yield Problem("snapshots", f"project snapshot at position {m.position}",
                           "differs from the log at that position", rec.position)
+
+    manifest_check: ManifestCheck | None = None
+    """Stored version manifests against the log, from the first record read on."""
+
+    def _version_manifests(self, rec: LogRecord | None) -> Iterator[Problem]:
+        """Version manifests (:mod:`application.versions.manifest_check`) when every
+        derived row is compared: fed each record, then (``None``) the log's end."""
+        if not self.derived:
+            return
+        if self.manifest_check is None:
+            self.manifest_check = ManifestCheck(self.reading.version_manifests(),
+                                                self._counts)
+        check, project = self.manifest_check, self.project
+        if rec is None:
+            for key, text in check.end(project.versions if project is not None else ()):
+                yield Problem("version manifests", key, text)
+            return
+        for key, text in check.feed(rec, self.aggregates[rec.originator_id], self.live,
+                                    project.version if project is not None else 0):
+            yield Problem("version manifests", key, text, rec.position)
 
     def _same(self, row: ItemSnapshotRow, agg: Any) -> bool:
         try:
@@ -261,10 +331,12 @@ class LogCheck:
                           chain.position, chain=True)
         if not replayed:
             return
-        expected = {i: catalog_entry(a) for i, a in self.aggregates.items()
-                    if isinstance(a, Item) and not a.removed}
+        expected = {i: e for i, e in self.referred.items() if i not in self.aggregates}
+        expected.update((i, catalog_entry(a)) for i, a in self.aggregates.items()
+                        if isinstance(a, Item) and not a.removed)
         yield from self._catalog(reading.catalog(), expected)
         yield from self._head(head, expected)
+        yield from self._version_manifests(None)
 
     def _catalog(self, stored: list[CatalogEntry], expected: dict[UUID, CatalogEntry]
                  ) -> Iterator[Problem]:
@@ -283,9 +355,30 @@ class LogCheck:
                 text = "removed in the log" if isinstance(agg, Item) else "not in the log"
                 yield Problem("catalog", key, f"listed, but {text}")
             else:
-                text = _entry_differences(row, want)
+                text = _entry_differences(row, want) or self._reference(item_id, row, want)
                 if text:
                     yield Problem("catalog", key, text)
+
+    def _reference(self, item_id: UUID, row: CatalogEntry, want: CatalogEntry) -> str:
+        """What is wrong with the row's reference (an item the log holds events of has
+        none; one it does not refers to a state with the content referred to)."""
+        if item_id in self.aggregates:
+            return "" if row.source is None else (
+                f"refers to {_ref(row.source)}, log says it has events of its own")
+        if row.source is None:
+            return "refers to nothing, log says its project's restore referred to it"
+        assert self.references is not None
+        if self.references.hash_at(row.source) != want.state_hash:
+            return (f"refers to {_ref(row.source)}, which holds other content than the "
+                    f"restore referred to")
+        return ""
+
+    def _counts(self, item_id: UUID) -> tuple[tuple[int, int], ...]:
+        """An item's class counts where the replay stands (referred ones': the restore's)."""
+        agg = self.aggregates.get(item_id)
+        if agg is None:
+            return self.referred[item_id].classes
+        return class_counts(agg.objects.values())
 
     def _item_key(self, item_id: UUID, entry: CatalogEntry) -> str:
         project = self.project
@@ -320,12 +413,16 @@ def _entry_differences(row: CatalogEntry, want: CatalogEntry) -> str:
 
 
 def _manifest_agrees(m: StoredManifest, meta_version: int, versions: dict[UUID, int],
-                     aggregates: dict[UUID, Any]) -> bool:
+                     counts_of: Callable[[UUID], tuple[tuple[int, int], ...]]) -> bool:
     assert m.items is not None
     if m.meta_version != meta_version or m.items.keys() != versions.keys():
         return False
-    return all(v == versions[i] and counts == class_counts(aggregates[i].objects.values())
+    return all(v == versions[i] and counts == counts_of(i)
                for i, (v, counts) in m.items.items())
+
+
+def _ref(source: tuple[UUID, int]) -> str:
+    return f"item {source[0]} v{source[1]}"
 
 
 def _form(agg: Any) -> Any:

@@ -32,6 +32,7 @@ from typing import Any
 from uuid import UUID
 
 from application.compliance.log_check import CLOCK_SKEW, LogCheck, Problem
+from application.compliance.reference_check import References
 from application.core.ledger_core import LedgerCore
 from application.core.loading import gc_paused
 from application.core.states import States
@@ -64,6 +65,7 @@ class Proofs:
         self.states = states
         self.store = store
         self.derived = tuple(derived)
+        self.references = References(core, states)
 
     # -- verify ------------------------------------------------------------------------------
 
@@ -119,7 +121,8 @@ class Proofs:
                 progress(done + read, max(total, done + read))
 
         with self.store.reading(pid) as reading, gc_paused():
-            check = LogCheck(self.core.mapper, pid, reading, tick=tick, every=EVERY)
+            check = LogCheck(self.core.mapper, pid, reading, tick=tick, every=EVERY,
+                             references=self.references)
             problem = next(check.problems(), None)
             chain = reading.chain if problem is None else None
             name = _name(pid, check.name or (head.name if head else ""))
@@ -248,7 +251,8 @@ class Proofs:
         """One log's chain recomputed and its snapshots replayed, in one pass; problems
         go to ``report``."""
         with self.store.reading(pid, marks) as reading, gc_paused():
-            check = LogCheck(self.core.mapper, pid, reading, derived=False)
+            check = LogCheck(self.core.mapper, pid, reading, derived=False,
+                             references=self.references)
             snapshot_problems = [f"{label}: {p.message}" for p in check.problems()]
             chain, links = reading.chain, dict(reading.links)
         report.projects += 1

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
+from uuid import UUID
 
 from application.ports import CatalogEntry
 from domain.digest import item_hash
 from domain.item import Item
+from domain.state import ItemState
 from domain.values import AnnotationObject
 
 
@@ -17,11 +19,16 @@ def class_counts(objects: Iterable[AnnotationObject]) -> tuple[tuple[int, int], 
 
 
 def catalog_entry(item: Item) -> CatalogEntry:
-    state = item.to_state()
+    return state_entry(item.id, item.version, item.to_state(), removed=item.removed)
+
+
+def state_entry(item_id: UUID, version: int, state: ItemState, *, removed: bool = False,
+                source: tuple[UUID, int] | None = None) -> CatalogEntry:
+    """The entry of an item holding ``state`` at ``version``."""
     return CatalogEntry(
-        item.id, item.dataset_id, item.name, item.version, len(item.objects),
+        item_id, state.dataset_id, state.name, version, len(state.objects),
         item_hash(state), class_counts(state.objects),
         tuple(sorted({t.meta_id for t in state.tags}
                      | {t.meta_id for o in state.objects for t in o.tags})),
-        item.removed,
+        removed, source,
     )

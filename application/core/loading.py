@@ -4,7 +4,8 @@ Item snapshots are taken at versions that are multiples of the interval, so the
 snapshot to start from is known without asking: one query fetches a batch's
 snapshots, one per group of items that start from the same version fetches the tails.
 A snapshot that is missing or fails its checksum is simply not used: the item is then
-replayed from its first event. Never wrong data, only slower.
+replayed from its first event. Never wrong data, only slower. A restored project's item
+that has no events yet is loaded as the source state it refers to.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import gc
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
@@ -20,6 +22,7 @@ from eventsourcing.persistence import Mapper, StoredEvent
 
 from application.ports import LedgerStore
 from domain.item import Item
+from domain.state import ItemState
 
 BATCH = 500
 
@@ -61,6 +64,30 @@ def load_items(
                     agg = _event(mapper, e).mutate(agg)
                 if agg is not None:
                     yield agg
+
+
+def load_states(
+    store: LedgerStore, mapper: Mapper[UUID], wanted: Mapping[UUID, int], interval: int
+) -> Iterator[ItemState]:
+    """Each wanted item's state at its wanted version, as :func:`load_items` gives it,
+    and a restored project's items that have no events yet by the state they refer
+    to (:mod:`application.core.references`), under their own ids."""
+    loaded: set[UUID] = set()
+    for item in load_items(store, mapper, wanted, interval):
+        loaded.add(item.id)
+        yield item.to_state()
+    refs = store.sources([i for i in wanted if i not in loaded])
+    if not refs:
+        return
+    referring: dict[UUID, list[UUID]] = defaultdict(list)
+    sources: dict[UUID, int] = {}
+    for ref in refs.values():
+        referring[ref.source_id].append(ref.item_id)
+        sources[ref.source_id] = ref.source_version
+    for state in load_states(store, mapper, sources, interval):
+        assert state.id is not None
+        for item_id in referring[state.id]:
+            yield replace(state, id=item_id)
 
 
 def _event(mapper: Mapper[UUID], stored: StoredEvent) -> Any:

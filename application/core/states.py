@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from uuid import UUID
 
 from application.core.ledger_core import LedgerCore
-from application.core.loading import load_items
+from application.core.loading import load_states
 from application.ports import ProjectHead, ProjectSnapshot
 from domain.errors import NotFoundError, ValidationError
 from domain.state import ItemState, MetaState
@@ -46,27 +46,47 @@ class States:
             raise NotFoundError("project", project_id)
         return head
 
-    def manifest_at(self, project_id: UUID, position: int) -> Manifest:
+    def manifest_at(self, project_id: UUID, position: int, *, counts: bool = True
+                    ) -> Manifest:
+        """Without ``counts`` none is read (a restore copies them as stored)."""
         head = self.head(project_id)
         if not 0 <= position <= head.position:
             raise ValidationError("position", f"must be between 0 and {head.position}")
-        snap = self.core.project_snapshots.read(project_id, position) \
+        snap = self.core.project_snapshots.read(project_id, position, counts=counts) \
             if self.core.project_snapshots else None
-        snap = snap or ProjectSnapshot(0, 0, {})
+        snap = snap or self._restored(project_id, counts)
         versions = {i: v for i, (v, _) in snap.items.items()}
-        counts = {i: c for i, (_, c) in snap.items.items()}
-        meta_version = snap.meta_version
-        for rec in self.store.log(project_id, gt=snap.position, lte=position, with_state=False):
+        known = {i: c for i, (_, c) in snap.items.items()} if counts else {}
+        changed, meta_version = self.changes(project_id, snap.position, position)
+        for oid, version in changed.items():
+            known.pop(oid, None)
+            if version is None:
+                versions.pop(oid, None)
+            else:
+                versions[oid] = version
+        meta_version = meta_version or snap.meta_version
+        return Manifest(position, meta_version, versions, known)
+
+    def _restored(self, project_id: UUID, counts: bool = True) -> ProjectSnapshot:
+        """Where a log starts from: nothing, or for a restored project the items its
+        restore referred to, each at version 1 (:mod:`application.core.references`)."""
+        referred = self.store.references_of(project_id, counts=counts)
+        return ProjectSnapshot(0, 0, {i: (1, c) for i, c in referred.items()})
+
+    def changes(self, project_id: UUID, gt: int, lte: int
+                ) -> tuple[dict[UUID, int | None], int | None]:
+        """What the log changed after position ``gt`` up to ``lte``: each item's last
+        version there (None: removed) and the meta's (None: unchanged). Only the log's
+        index columns are read; no event is decoded."""
+        items: dict[UUID, int | None] = {}
+        meta_version = None
+        for rec in self.store.log(project_id, gt=gt, lte=lte, with_state=False):
             oid = rec.originator_id
             if oid == project_id:
                 meta_version = rec.originator_version
-                continue
-            counts.pop(oid, None)
-            if rec.topic.endswith(REMOVED):
-                versions.pop(oid, None)
             else:
-                versions[oid] = rec.originator_version
-        return Manifest(position, meta_version, versions, counts)
+                items[oid] = None if rec.topic.endswith(REMOVED) else rec.originator_version
+        return items, meta_version
 
     def meta_at(self, project_id: UUID, meta_version: int) -> MetaState:
         if meta_version == 0:
@@ -76,9 +96,8 @@ class States:
     def items_at(self, manifest: Manifest, only: set[UUID] | None = None) -> Iterator[ItemState]:
         wanted = manifest.versions if only is None else {
             i: v for i, v in manifest.versions.items() if i in only}
-        for item in load_items(self.store, self.core.mapper, wanted,
-                               self.core.item_snapshot_every):
-            yield item.to_state()
+        yield from load_states(self.store, self.core.mapper, wanted,
+                               self.core.item_snapshot_every)
 
     def current_class_counts(self, project_id: UUID) -> Counter[int]:
         """Objects per class now, summed from the catalog (no item is loaded)."""

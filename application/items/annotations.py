@@ -55,7 +55,7 @@ class Annotations:
     def current(self, project_id: UUID, item_id: UUID) -> SavedItem:
         """The item as last saved, with the project's meta: what a read answers with."""
         item = self.item(project_id, item_id)
-        meta = self.core.get_project(project_id).meta
+        meta = self.core.project_meta(project_id)
         return SavedItem(project_id, item.to_state(), item.version, meta)
 
     def page(self, project_id: UUID, *, dataset_id: int | None = None,
@@ -70,7 +70,7 @@ class Annotations:
     def upload(self, project_id: UUID, dataset_id: int, name: str,
                media: MediaLink, annotation: Any, ctx: Context) -> SavedItem:
         """An item linked to media stored elsewhere, with an optional annotation."""
-        meta = self.core.get_project(project_id).meta
+        meta = self.core.project_meta(project_id)
         ann = _annotation_of(meta, annotation or {}, media)
         objects = tuple(with_defaults(o, ctx) for o in ann.objects)
         return self.items.upload(project_id, ItemState(

@@ -3,8 +3,11 @@
 Every edit goes through :meth:`Items.edit`: load the item, check the
 version the caller last saw (the HTTP API's ETag), apply the change against the
 project's meta, save, and return the item as saved (:class:`SavedItem`; the typed
-commands below return its new version). A stale version, or another
-writer getting there first, is refused with the current version named: never merged.
+commands below return its new version). A restored project's item that still refers to
+its source is written into its own stream with its first change (copy on write,
+:mod:`application.core.references`); an edit that changes nothing leaves it referring.
+A stale version, or another writer getting there first, is refused with the current
+version named: never merged.
 """
 
 from __future__ import annotations
@@ -62,7 +65,7 @@ class Items:
 
     def upload(self, project_id: UUID, state: ItemState, ctx: Context) -> SavedItem:
         """A new item; objects without ids get one. A taken name is refused."""
-        meta = self.core.get_project(project_id).meta
+        meta = self.core.project_meta(project_id)
         if self.core.store.find_item(project_id, state.dataset_id, state.name) is not None:
             raise DuplicateNameError(
                 f"dataset {state.dataset_id} already holds an item named '{state.name}'")
@@ -90,8 +93,11 @@ class Items:
             raise NotFoundError("item", item_id)
         if expected_version is not None and item.version != expected_version:
             raise StaleVersionError(f"item {item_id}", expected_version, item.version)
-        meta = self.core.get_project(item.project_id).meta
+        meta = self.core.project_meta(item.project_id)
         edit(item, meta)
+        if all(isinstance(e, Item.Restored) for e in item.pending_events):
+            # Nothing changed: a restored project's item keeps referring to its source.
+            return SavedItem(item.project_id, item.to_state(), item.version, meta)
         try:
             self.core.save_item(item)
         except StaleVersionError:

@@ -1,44 +1,55 @@
 """Project versions: named checkpoints over the log, and what can be done with them.
 
 Creating a version reads the project's head (log position and incremental digest) and
-records one event: O(1) at any project size. Compare, restore, revert and export
+records one event, then stores the version's manifest as chunks built from the previous
+version's plus what changed since (:mod:`application.versions.manifests`): a cost that
+follows the change, not the project. Compare reads only the chunks two manifests do not
+share, and loads only the items whose content differs. Restore, revert and export
 rebuild states from snapshots plus the log's tail. Create, restore and revert called
 without a session record one of their own (:mod:`application.core.recorded`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping
 from uuid import UUID
 
-from application.core.bulk import BATCH_ITEMS, Batch, item_batch
+from application.core.bulk import BATCH_ITEMS, Batch
 from application.core.clock import utc_now
 from application.core.ledger_core import LedgerCore
 from application.core.loading import gc_paused
 from application.core.progress import ProgressFn, no_progress
 from application.core.recorded import RecordedOperations
+from application.core.references import computed_references, reference_rows
 from application.core.states import Manifest, States
-from application.ports import ProjectWrite
+from application.ports import ManifestEntry, ProjectWrite, ReferenceCopy
+from application.versions.manifest_tree import Built
+from application.versions.manifests import Manifests
 from application.versions.revert import plan_revert
+from application.views.items import SavedItem
 from domain.compare import Comparison, compare
 from domain.digest import meta_hash
-from domain.errors import ValidationError
-from domain.item import Item, restored_item
-from domain.names import MAX_NAME_BYTES
+from domain.errors import NotFoundError, ValidationError
+from domain.names import MAX_NAME_BYTES, check_item_names
 from domain.project import Project
 from domain.state import ItemState, MetaState, ProjectState
 from domain.values import Context, Provenance, Version
 
 CURRENT = "current"
+REFERENCE_BATCH = 100_000
+"""Items whose catalog rows a restore has the database copy at a time (no events)."""
 
 
 class Versions:
     """Versions of a project, and comparing, restoring and reverting to them."""
 
-    def __init__(self, core: LedgerCore, states: States, recorded: RecordedOperations) -> None:
+    def __init__(self, core: LedgerCore, states: States, recorded: RecordedOperations,
+                 manifests: Manifests) -> None:
         self.core = core
         self.states = states
         self.recorded = recorded
+        self.manifests = manifests
 
     def create(
         self, project_id: UUID, ctx: Context, title: str = "", description: str = ""
@@ -71,7 +82,9 @@ class Versions:
                                         then=lambda: closing(version))
             return version
 
-        return self.core.retrying(20, attempt)
+        version = self.core.retrying(20, attempt)
+        self.manifests.record(project_id, version)
+        return version
 
     def all(self, project_id: UUID) -> list[Version]:
         return list(self.core.get_project(project_id).versions)
@@ -83,24 +96,50 @@ class Versions:
         """A version number, or ``current`` for the project's head."""
         if ref == CURRENT:
             return self.states.manifest_at(project_id, self.states.head(project_id).position)
-        try:
-            number = int(ref)
-        except ValueError:
-            raise ValidationError("version", f"'{ref}' is not a number or 'current'") from None
-        return self.states.manifest_at(project_id, self.get(project_id, number).position)
+        return self.states.manifest_at(project_id,
+                                       self.get(project_id, _number(ref)).position)
 
     def diff(self, project_id: UUID, a: int | str, b: int | str) -> Comparison:
-        ma, mb = self.manifest_of(project_id, a), self.manifest_of(project_id, b)
-        states = self.states
-        meta_a, meta_b = states.meta_at(project_id, ma.meta_version), states.meta_at(
-            project_id, mb.meta_version)
-        changed = {i for i in ma.versions.keys() | mb.versions.keys()
-                   if ma.versions.get(i) != mb.versions.get(i)}
+        """Two versions (or one and ``current``) compared by their manifests' chunks:
+        only the items whose content differs are loaded."""
+        ma, mb = self._chunked_manifest(project_id, a), self._chunked_manifest(project_id, b)
         with gc_paused():
-            before = {_path(meta_a, s): s for s in states.items_at(ma, changed)}
-            after = {_path(meta_b, s): s for s in states.items_at(mb, changed)}
-            return compare(meta_a, meta_b, before, after, states.class_counts(ma),
-                           states.class_counts(mb))
+            # the items loaded are released before the collector runs again
+            comparison = self._compare(project_id, ma, mb)
+        return comparison
+
+    def _compare(self, project_id: UUID, ma: Built, mb: Built) -> Comparison:
+        states = self.states
+        meta_a = states.meta_at(project_id, ma.root.meta_version)
+        meta_b = meta_a if mb.root.meta_version == ma.root.meta_version else states.meta_at(
+            project_id, mb.root.meta_version)
+        before_entries, after_entries = self.manifests.differing(project_id, ma, mb)
+        before = {_path(meta_a, s): s for s in states.items_at(_changed(before_entries))}
+        after = {_path(meta_b, s): s for s in states.items_at(_changed(after_entries))}
+        return compare(meta_a, meta_b, before, after, Counter(dict(ma.root.classes)),
+                       Counter(dict(mb.root.classes)))
+
+    def _chunked_manifest(self, project_id: UUID, ref: int | str) -> Built:
+        """A version's manifest as stored (built if missing), or now's (built)."""
+        if ref == CURRENT:
+            return self.manifests.current(project_id)
+        return self.manifests.of_version(project_id, self.get(project_id, _number(ref)))
+
+    def counts(self, project_id: UUID, version: Version) -> tuple[int, int]:
+        """Items and objects in ``version``, from its stored manifest's sums (one read)."""
+        root = self.manifests.of_version(project_id, version).root
+        return root.items, sum(n for _, n in root.classes)
+
+    def item_at(self, project_id: UUID, ref: int | str, item_id: UUID) -> SavedItem:
+        """One item as it stood at version ``ref`` (or ``current``), with that version's
+        meta: what an item viewer shows when it steps back in time."""
+        manifest = self.manifest_of(project_id, ref)
+        version = manifest.versions.get(item_id)
+        if version is None:
+            raise NotFoundError("item", f"{item_id} at version {ref}")
+        state = next(self.states.items_at(manifest, {item_id}))
+        return SavedItem(project_id, state, version,
+                         self.states.meta_at(project_id, manifest.meta_version))
 
     def state_of(self, project_id: UUID, ref: int | str,
                  progress: ProgressFn = no_progress) -> ProjectState:
@@ -137,39 +176,44 @@ class Versions:
         datasets: list[str] | None, progress: ProgressFn,
         closing: Callable[[UUID], Batch] | None = None,
     ) -> UUID:
-        """``closing``: the session recorded with the new project, in its transaction."""
+        """By reference (:mod:`application.core.references`): one event, the new
+        project's, and a catalog row per item referring to the source's state at the
+        version, copied by the database from the row holding that state; no item is
+        decoded unless the catalog no longer holds its entry at that version. Item names
+        are checked as written (a name an earlier release let in is refused, naming it,
+        and the transaction rolled back). ``closing``: the session recorded with the new
+        project, in its transaction."""
         states = self.states
         source = self.core.get_project(project_id)
         version = source.get_version(number)
-        manifest = states.manifest_at(project_id, version.position)
+        with gc_paused():
+            manifest = states.manifest_at(project_id, version.position, counts=False)
         meta = _keep_datasets(states.meta_at(project_id, manifest.meta_version), datasets)
         new_name = name or restored_name(source.name, number)
         provenance = Provenance(project_id, source.name, number, version.position,
-                                version.digest)
+                                version.digest, by_reference=True)
         project = Project.create(MetaState(new_name, meta.classes, meta.tag_metas,
                                            meta.datasets, meta.extra), ctx, provenance)
+        kept = frozenset(meta.datasets) if datasets else None
 
         def batches() -> Iterator[Batch]:
             yield [project], ProjectWrite(project.id, meta_hash=meta_hash(project.meta),
                                           name=new_name)
-            pending: list[Item] = []
-            total = len(manifest.versions)
-            for done, state in enumerate(states.items_at(manifest), 1):
-                if state.dataset_id in meta.datasets:
-                    try:
-                        pending.append(restored_item(project.id, state, ctx))
-                    except ValidationError as exc:
-                        raise exc.within(f"items[{_path(meta, state)}]") from None
-                if done % BATCH_ITEMS == 0 or done == total:
-                    progress(done, total)
-                if len(pending) >= BATCH_ITEMS:
-                    yield item_batch(project.id, pending)
-                    pending = []
-            if pending:
-                yield item_batch(project.id, pending)
+            rows = reference_rows(project.id, manifest.versions)
+            where = {d: f"items[{meta.dataset_path(d)}/" for d in meta.datasets}
+            for start in range(0, len(rows), REFERENCE_BATCH):
+                copy = ReferenceCopy(rows[start:start + REFERENCE_BATCH], kept)
+                yield [], ProjectWrite(project.id, references=copy)
+                names = copy.written
+                if copy.missing:
+                    computed = computed_references(self.core, project.id, copy.missing, kept)
+                    names = names + [(e.dataset_id, e.name) for e in computed]
+                    yield [], ProjectWrite(project.id, items=computed)
+                check_item_names((n, f"{where[d]}{n}].name") for d, n in names)
+                progress(min(start + REFERENCE_BATCH, len(rows)), len(rows))
 
         self.core.check_name_free(new_name)
-        with gc_paused():
+        with gc_paused():  # the ids of every item are alive until the copy ends
             self.core.write_batches(batches(), then=None if closing is None else (
                 lambda: closing(project.id)))
         self.core.maybe_snapshot(project.id)
@@ -209,6 +253,18 @@ def restored_name(source: str, number: int) -> str:
     room = MAX_NAME_BYTES - len(suffix.encode("utf-8"))
     head = source.encode("utf-8")[:room].decode("utf-8", errors="ignore").rstrip()
     return f"{head}{suffix}"
+
+
+def _number(ref: int | str) -> int:
+    try:
+        return int(ref)
+    except ValueError:
+        raise ValidationError("version", f"'{ref}' is not a number or 'current'") from None
+
+
+def _changed(entries: Mapping[bytes, ManifestEntry]) -> Manifest:
+    """The items to load of one side of a compare."""
+    return Manifest(0, 0, {UUID(bytes=i): e.version for i, e in entries.items()}, {})
 
 
 def _path(meta: MetaState, state: ItemState) -> str:

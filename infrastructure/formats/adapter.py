@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from domain.errors import ValidationError
-from domain.state import ProjectState
+from domain.state import ProjectState, StateStream
 from infrastructure.formats.coco import read_coco
 from infrastructure.formats.media_sources import (
     MediaSource,
@@ -25,7 +25,7 @@ from infrastructure.formats.supervisely_writer import write_supervisely
 from infrastructure.media_access import MediaAccess
 
 READERS = ("supervisely", "coco")
-WRITERS = ("supervisely",)
+WRITERS = ("supervisely", "coco", "yolo", "yolo-segment", "voc")
 
 
 class Formats:
@@ -54,7 +54,12 @@ class Formats:
             ), lambda item: f"{path.name}: image {item.rpartition('/')[2]}"
         raise ValidationError("format", f"unknown format '{fmt}'; expected one of {READERS}")
 
-    def write(self, fmt: str, state: ProjectState, outdir: Path) -> None:
-        if fmt != "supervisely":
+    def write(self, fmt: str, state: ProjectState | StateStream, outdir: Path,
+              progress: Callable[[int, int], None] | None = None) -> None:
+        if fmt not in WRITERS:
             raise ValidationError("format", f"cannot export '{fmt}'; expected one of {WRITERS}")
-        write_supervisely(state, outdir, self.access.readable)
+        if fmt != "supervisely":
+            from infrastructure.formats.training import write_training
+
+            return write_training(fmt, state, outdir, self.access.readable, progress)
+        write_supervisely(state, outdir, self.access.readable, progress)

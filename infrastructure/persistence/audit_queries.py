@@ -24,9 +24,11 @@ from application.ports import (
     LogRecord,
     ProjectHead,
     StoredManifest,
+    StoredVersionManifest,
 )
 from infrastructure.integrity import GENESIS, ChainRow, ChainWalk
 from infrastructure.persistence.engine import reading
+from infrastructure.persistence.manifest_store import stored_manifests
 from infrastructure.persistence.schema import Tables
 from infrastructure.persistence.store import catalog_entry_of, head_of, parse_classes
 from infrastructure.snapshots import unpack
@@ -146,6 +148,9 @@ class LogReading:
         return [ItemSnapshotRow(StoredEvent(r[0], r[1], r[2], r[3]),
                                 hashlib.sha256(r[3]).digest() == r[4])
                 for r in self.conn.execute(q)]
+
+    def version_manifests(self) -> list[StoredVersionManifest]:
+        return stored_manifests(self.conn, self.tables, self.project_id)
 
     def manifests(self) -> list[StoredManifest]:
         t, c, conn = self.tables.project_snapshots, self.tables.chunks, self.conn

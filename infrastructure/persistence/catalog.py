@@ -2,7 +2,10 @@
 
 It answers "which items does a project hold, under which names, with how many
 objects" without replaying anything, enforces unique item names per dataset with a
-database constraint, and feeds the project's incremental digest.
+database constraint, and feeds the project's incremental digest. A row a change
+supersedes (an earlier version, a removed item) moves to the item states table, so a
+restore finds an item's entry at any version it stood at without decoding it, and
+copies it in the database (:func:`infrastructure.persistence.references.copy_references`).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from sqlalchemy import exc as sa_exc
 from application.ports import CatalogEntry, ProjectWrite
 from domain.digest import MODULUS
 from domain.errors import DuplicateNameError
+from infrastructure.persistence.references import copy_references
 from infrastructure.persistence.schema import Tables
 
 _BATCH = 500
@@ -36,12 +40,19 @@ class CatalogDelta:
 
 def apply_catalog(conn: Connection, tables: Tables, write: ProjectWrite) -> CatalogDelta:
     delta = CatalogDelta()
+    if write.references is not None:
+        # A restore's rows, copied in the database: each is new, no row to find.
+        copied = copy_references(conn, tables, write.project_id, write.references)
+        delta.items, delta.objects, delta.added = copied
     if not write.items:
         return delta
     t = tables.items
     latest = {e.item_id: e for e in write.items}  # the last entry per item wins
-    old = dict(_existing(conn, t, list(latest)))
+    # A reference is written once, by the restore that creates its item: no row to find.
+    old = dict(_existing(conn, t, [i for i, e in latest.items() if e.source is None]))
     to_delete = [i for i, e in latest.items() if e.removed and i in old]
+    _keep_superseded(conn, tables, [i for i, e in latest.items() if i in old and (
+        e.removed or e.version != old[i].version)])
     inserts: list[dict[str, object]] = []
     in_place: list[dict[str, object]] = []
     moves: list[dict[str, object]] = []
@@ -83,7 +94,19 @@ def apply_catalog(conn: Connection, tables: Tables, write: ProjectWrite) -> Cata
     return delta
 
 
-_IN_PLACE_COLUMNS = ("version", "objects", "state_hash", "classes", "tag_ids")
+_IN_PLACE_COLUMNS = ("version", "objects", "state_hash", "classes", "tag_ids", "source_id",
+                     "source_version")
+_STATE_COLUMNS = ("item_id", "version", "project_id", "dataset_id", "name", "objects",
+                  "state_hash", "classes", "tag_ids", "source_id", "source_version")
+
+
+def _keep_superseded(conn: Connection, tables: Tables, ids: list[UUID]) -> None:
+    """Copy the rows about to be replaced or deleted into the item states table."""
+    t, kept = tables.items, tables.item_states
+    for i in range(0, len(ids), _BATCH):
+        conn.execute(kept.insert().from_select(
+            list(_STATE_COLUMNS), sa.select(*(t.c[c] for c in _STATE_COLUMNS)).where(
+                t.c.item_id.in_(ids[i:i + _BATCH]))))
 
 
 def _update_in_place(t: sa.Table) -> sa.Update:
@@ -94,6 +117,7 @@ def _update_in_place(t: sa.Table) -> sa.Update:
 
 @dataclass(slots=True, frozen=True)
 class _Existing:
+    version: int
     objects: int
     state_hash: int
     dataset_id: int
@@ -104,10 +128,11 @@ def _existing(
     conn: Connection, t: sa.Table, ids: list[UUID]
 ) -> Iterator[tuple[UUID, _Existing]]:
     for i in range(0, len(ids), _BATCH):
-        q = sa.select(t.c.item_id, t.c.objects, t.c.state_hash, t.c.dataset_id,
+        q = sa.select(t.c.item_id, t.c.version, t.c.objects, t.c.state_hash, t.c.dataset_id,
                       t.c.name).where(t.c.item_id.in_(ids[i:i + _BATCH]))
         for r in conn.execute(q):
-            yield r.item_id, _Existing(r.objects, int(r.state_hash, 16), r.dataset_id, r.name)
+            yield r.item_id, _Existing(r.version, r.objects, int(r.state_hash, 16),
+                                       r.dataset_id, r.name)
 
 
 def _row(project_id: UUID, e: CatalogEntry) -> dict[str, object]:
@@ -116,6 +141,8 @@ def _row(project_id: UUID, e: CatalogEntry) -> dict[str, object]:
         "name": e.name, "version": e.version, "objects": e.objects,
         "state_hash": f"{e.state_hash:064x}", "classes": ",".join(f"{c}:{n}" for c, n in e.classes),
         "tag_ids": ",".join(map(str, e.tag_ids)),
+        "source_id": e.source[0] if e.source else None,
+        "source_version": e.source[1] if e.source else None,
     }
 
 

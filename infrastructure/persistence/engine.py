@@ -147,10 +147,14 @@ class Checkpointer(threading.Thread):
     """Checkpoints an SQLite engine's WAL every ``interval`` seconds until disposed.
 
     Each round copies the WAL back (PASSIVE: never waits for, nor blocks, a writer or
-    reader). When the WAL file is then larger than :data:`WAL_SIZE_LIMIT` it also runs a
-    TRUNCATE checkpoint without waiting (``busy_timeout=0``): most frames are copied
-    already, so it holds the writer slot only briefly; if a reader or writer is busy it
-    gives up and the next round tries again.
+    reader). While writers are busy that is all it does: once a round has copied every
+    frame, the next commit starts the WAL over and SQLite cuts the file down to
+    :data:`WAL_SIZE_LIMIT` itself. A TRUNCATE checkpoint holds the writer slot while it
+    runs, and a commit that finds the slot taken sleeps in SQLite's busy handler for
+    several milliseconds (the tail of edit latency), so it runs only when the WAL file is
+    larger than the limit and unchanged since the previous round (no writer since),
+    without waiting (``busy_timeout=0``): if a reader or writer is busy it gives up and a
+    later round tries again.
     """
 
     def __init__(self, engine: Engine, interval: float = 0.5) -> None:
@@ -160,15 +164,20 @@ class Checkpointer(threading.Thread):
         path = engine.url.database
         self.wal_path = (f"{path}-wal" if path and path != ":memory:"
                          and not path.startswith("file:") else None)
+        self.last_seen: tuple[int, int] | None = None
         event.listen(engine, "engine_disposed", lambda _: self.stopping.set())
 
-    def wal_too_large(self) -> bool:
+    def wal_idle_and_too_large(self) -> bool:
+        """The WAL is past the limit and no one wrote to it since the last round."""
         if self.wal_path is None:
             return False
         try:
-            return os.stat(self.wal_path).st_size > WAL_SIZE_LIMIT
+            stat = os.stat(self.wal_path)
         except OSError:  # no WAL file (yet): nothing to shrink
+            self.last_seen = None
             return False
+        seen, self.last_seen = self.last_seen, (stat.st_size, stat.st_mtime_ns)
+        return stat.st_size > WAL_SIZE_LIMIT and seen == self.last_seen
 
     def run(self) -> None:
         while not self.stopping.wait(self.interval):
@@ -178,7 +187,7 @@ class Checkpointer(threading.Thread):
                     cur = raw.cursor()
                     cur.execute("PRAGMA wal_checkpoint(PASSIVE)")
                     cur.fetchall()
-                    if self.wal_too_large():
+                    if self.wal_idle_and_too_large():
                         cur.execute("PRAGMA busy_timeout=0")
                         try:
                             cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")

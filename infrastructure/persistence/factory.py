@@ -14,18 +14,20 @@ from eventsourcing.utils import Environment, resolve_topic, strtobool
 from sqlalchemy import Engine
 
 from infrastructure.persistence.engine import create_tables, make_engine
+from infrastructure.persistence.migrations import add_columns
 from infrastructure.persistence.recorders import (
     SqlAggregateRecorder,
     SqlApplicationRecorder,
     SqlProcessRecorder,
     SqlTrackingRecorder,
-    ensure_name_index,
+    upgrade_schema,
 )
+from infrastructure.persistence.references import ReferenceQueries
 from infrastructure.persistence.schema import Tables, build_tables
 from infrastructure.persistence.store import LedgerQueries
 
 
-class LedgerRecorder(LedgerQueries, SqlProcessRecorder):
+class LedgerRecorder(LedgerQueries, ReferenceQueries, SqlProcessRecorder):
     """The application recorder: events, tracking, and the project-level store."""
 
 
@@ -67,7 +69,8 @@ class Factory(InfrastructureFactory[TrackingRecorder]):
         self.tables: Tables = build_tables(prefix)
         if strtobool(self.env.get(self.CREATE_TABLE, "y")):
             create_tables(self.engine, self.tables.metadata)
-            ensure_name_index(self.engine, self.tables)
+            upgrade_schema(self.engine, self.tables)
+            add_columns(self.engine, self.tables)
 
     def aggregate_recorder(self, purpose: str = "events") -> SqlAggregateRecorder:
         return SqlAggregateRecorder(self.engine, self.tables)

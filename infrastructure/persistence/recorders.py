@@ -32,9 +32,10 @@ from sqlalchemy import exc as sa_exc
 from application.ports import SYSTEM_PROJECT, ProjectWrite
 from domain.errors import DuplicateNameError, StaleVersionError
 from infrastructure.integrity import GENESIS, link
+from infrastructure.persistence import statements
 from infrastructure.persistence.catalog import CatalogDelta, apply_catalog
 from infrastructure.persistence.engine import create_tables, reading, writing
-from infrastructure.persistence.schema import Tables, project_name_index
+from infrastructure.persistence.schema import Tables, project_name_index, retired_indexes
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +47,16 @@ class SqlRecorder:
 
     def create_table(self) -> None:
         create_tables(self.engine, self.tables.metadata)
-        ensure_name_index(self.engine, self.tables)
+        upgrade_schema(self.engine, self.tables)
+
+
+def upgrade_schema(engine: Engine, tables: Tables) -> None:
+    """Bring a database written by an earlier release to the current indexes."""
+    prefix = tables.events.name.removesuffix("_events")
+    with writing(engine) as conn:
+        for name in retired_indexes(prefix):
+            conn.execute(sa.text(f"DROP INDEX IF EXISTS {name}"))
+    ensure_name_index(engine, tables)
 
 
 def ensure_name_index(engine: Engine, tables: Tables) -> None:
@@ -99,10 +109,10 @@ class SqlAggregateRecorder(SqlRecorder, AggregateRecorder):
         self, originator_id: UUID | str, *, gt: int | None = None, lte: int | None = None,
         desc: bool = False, limit: int | None = None,
     ) -> list[StoredEvent]:
-        t = self.tables.snapshots
-        q = _stream_query(t, _uuid(originator_id), gt, lte, desc, None)
+        q, params = _stream_query(self.tables.snapshots, _uuid(originator_id), gt, lte, desc,
+                                  None, checksum=True)
         with reading(self.engine) as conn:
-            rows = conn.execute(q.add_columns(t.c.checksum)).all()
+            rows = conn.execute(q, params).all()
         good = [
             StoredEvent(r.originator_id, r.originator_version, r.topic, r.state)
             for r in rows
@@ -143,14 +153,13 @@ class SqlApplicationRecorder(SqlRecorder, ApplicationRecorder):
         self, conn: Connection, stored_events: Sequence[StoredEvent], write: ProjectWrite
     ) -> list[int]:
         t = self.tables
-        head = conn.execute(
-            sa.select(t.projects).where(t.projects.c.project_id == write.project_id)
-        ).first()
+        head = conn.execute(statements.project_head(t.projects),
+                            {"pid": write.project_id}).first()
         position = head.position if head else 0
         if write.expect_position is not None and write.expect_position != position:
             raise StaleVersionError("project log", write.expect_position, position)
         chain = head.chain if head else GENESIS
-        last_id = conn.execute(sa.select(sa.func.max(t.events.c.notification_id))).scalar()
+        last_id = conn.execute(statements.last_notification_id(t.events)).scalar()
         next_id = (last_id or 0) + 1
         now = time.time()
         rows, ids = [], []
@@ -168,7 +177,7 @@ class SqlApplicationRecorder(SqlRecorder, ApplicationRecorder):
             ids.append(next_id)
             next_id += 1
         if rows:
-            conn.execute(t.events.insert(), rows)
+            conn.execute(statements.insert(t.events), rows)
         counts = apply_catalog(conn, t, write)
         write.position = position
         values: dict[str, Any] = {"position": position, "chain": chain}
@@ -201,16 +210,16 @@ class SqlApplicationRecorder(SqlRecorder, ApplicationRecorder):
             values["items_sum"] = counts.items_sum(int(head.items_sum, 16))
             values["items"] = head.items + counts.items
             values["objects"] = head.objects + counts.objects
-            conn.execute(t.projects.update().where(
-                t.projects.c.project_id == write.project_id).values(**values))
+            conn.execute(statements.update_head(t.projects, frozenset(values)),
+                         {"pid": write.project_id, **{f"v_{k}": v for k, v in values.items()}})
 
     def select_events(
         self, originator_id: UUID | str, *, gt: int | None = None, lte: int | None = None,
         desc: bool = False, limit: int | None = None,
     ) -> list[StoredEvent]:
-        q = _stream_query(self.tables.events, _uuid(originator_id), gt, lte, desc, limit)
+        q, params = _stream_query(self.tables.events, _uuid(originator_id), gt, lte, desc, limit)
         with reading(self.engine) as conn:
-            return [StoredEvent(*r) for r in conn.execute(q)]
+            return [StoredEvent(*r) for r in conn.execute(q, params)]
 
     def select_notifications(
         self, start: int | None, limit: int, stop: int | None = None,
@@ -336,15 +345,13 @@ def _insert_tracking(conn: Connection, tables: Tables, tracking: Tracking) -> No
 
 
 def _stream_query(t: sa.Table, oid: UUID, gt: int | None, lte: int | None, desc: bool,
-                  limit: int | None) -> sa.Select[Any]:
-    q = sa.select(t.c.originator_id, t.c.originator_version, t.c.topic, t.c.state).where(
-        t.c.originator_id == oid)
-    if gt is not None:
-        q = q.where(t.c.originator_version > gt)
-    if lte is not None:
-        q = q.where(t.c.originator_version <= lte)
-    q = q.order_by(t.c.originator_version.desc() if desc else t.c.originator_version)
-    return q.limit(limit) if limit is not None else q
+                  limit: int | None, *, checksum: bool = False,
+                  ) -> tuple[sa.Select[Any], dict[str, Any]]:
+    """The reused statement for these bounds, and its parameters."""
+    q = statements.stream_events(t, gt is not None, lte is not None, desc, limit is not None,
+                                 checksum)
+    params = {"oid": oid, "gt": gt, "lte": lte, "limit": limit}
+    return q, {k: v for k, v in params.items() if v is not None}
 
 
 def _uuid(value: UUID | str) -> UUID:

@@ -11,27 +11,22 @@ every column as it is; ``--json`` and ``--csv`` every field.
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 from rich import box
 from rich.console import Console
 from rich.measure import Measurement
-from rich.table import Table
 from rich.text import Text
 
-from application import AuditFilter, AuditRow
 from domain.errors import ValidationError
-from domain.times import parse_time
-from interfaces import csv_cells
 from interfaces.cli.runtime import Runtime, out_console, print_json, progress_bar, runtime
 
-COLUMNS = ("time", "actor", "type", "project_name", "item_path", "object_id", "object_class",
-           "target_kind", "target_id", "summary", "project_id", "position", "item_id",
-           "session_id", "bookkeeping", "notification_id")
-"""CSV columns: what people read first, then the ids."""
+if TYPE_CHECKING:
+    from rich.table import Table
 
+    from application import AuditFilter, AuditRow
 
 def _uuid(value: str | None, field: str) -> UUID | None:
     if value is None:
@@ -48,6 +43,9 @@ def audit_filter(rt: Runtime, *, actor: str | None = None, project: str | None =
                  since: str | None = None, until: str | None = None,
                  sessions: bool = False) -> AuditFilter:
     """Filters from command-line text: names resolved, times parsed."""
+    from application import AuditFilter
+    from domain.times import parse_time
+
     pid = rt.project(project) if project else None
     item_id, item_path = AuditFilter.item_ref(item)
     return AuditFilter(actor, pid, item_id, object_id, type, _uuid(session, "session"),
@@ -99,8 +97,11 @@ def audit(
 
 def write_csv(rows: list[AuditRow]) -> None:
     """The rows as CSV on stdout, formula-like text defused (:mod:`interfaces.csv_cells`)."""
+    from interfaces import csv_cells
+    columns = csv_cells.AUDIT_COLUMNS
+
     data = (r.as_json() for r in rows)
-    csv_cells.write_csv(sys.stdout, COLUMNS, ([d[c] for c in COLUMNS] for d in data))
+    csv_cells.write_csv(sys.stdout, columns, ([d[c] for c in columns] for d in data))
 
 
 def short_time(iso: str) -> str:
@@ -122,6 +123,8 @@ def target_text(kind: str, target_id: str, item: str, object_class: str) -> str:
 def compact(headers: tuple[str, ...]) -> Table:
     """A table without borders: two spaces between columns, every cell wrapped or folded
     (never cut with an ellipsis), the target and summary sharing the room left."""
+    from rich.table import Table
+
     made = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1, 0, 0),
                  title_justify="left", expand=True)
     ratios = {"target": 2, "summary": 3}
@@ -152,6 +155,8 @@ def table(rows: list[AuditRow], *, with_project: bool = True) -> Table:
 
 
 def wide_table(rows: list[AuditRow]) -> Table:
+    from rich.table import Table
+
     made = Table("time", "actor", "type", "project", "item", "object", "class", "target",
                  "position", "session", "summary", "notification")
     for r in rows:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from application import ImportResult
 from interfaces.cli.runtime import Runtime, fail, out_console, print_json, progress_bar, runtime
+
+if TYPE_CHECKING:
+    from application import ImportResult
 
 import_app = typer.Typer(no_args_is_help=True, help="Import a project from files.")
 export_app = typer.Typer(no_args_is_help=True, help="Export a project to files.")
@@ -66,3 +68,46 @@ def export_supervisely(
                             version if version is not None else "current", progress=report,
                             ctx=rt.ctx)
     out_console.print(f"exported to {outdir}")
+
+
+def _export_for_training(ctx: typer.Context, fmt: str, project: str, outdir: Path,
+                         version: int | None) -> None:
+    rt = runtime(ctx)
+    pid = rt.project(project)
+    with progress_bar(f"export {fmt}") as report:
+        rt.ledger.exports.to_files(fmt, pid, outdir,
+                                   version if version is not None else "current",
+                                   progress=report, ctx=rt.ctx)
+    out_console.print(f"exported to {outdir}")
+
+
+@export_app.command("coco")
+def export_coco(
+    ctx: typer.Context, project: str, outdir: Path,
+    version: Annotated[int | None, typer.Option("--version", help="Export this version")] = None,
+) -> None:
+    """COCO instances: annotations/instances_<dataset>.json (polygons, RLE masks, boxes)."""
+    _export_for_training(ctx, "coco", project, outdir, version)
+
+
+@export_app.command("yolo")
+def export_yolo(
+    ctx: typer.Context, project: str, outdir: Path,
+    version: Annotated[int | None, typer.Option("--version", help="Export this version")] = None,
+    task: Annotated[str, typer.Option("--task", help="detect (boxes) or segment "
+                                      "(polygons)")] = "detect",
+) -> None:
+    """Ultralytics YOLO: data.yaml, images/<dataset>/, labels/<dataset>/*.txt."""
+    if task not in ("detect", "segment"):
+        fail(f"--task: {task!r} is not detect or segment", 2)
+    _export_for_training(ctx, "yolo" if task == "detect" else "yolo-segment", project,
+                         outdir, version)
+
+
+@export_app.command("voc")
+def export_voc(
+    ctx: typer.Context, project: str, outdir: Path,
+    version: Annotated[int | None, typer.Option("--version", help="Export this version")] = None,
+) -> None:
+    """Pascal VOC: Annotations/*.xml, ImageSets/Main/<dataset>.txt, SegmentationClass/."""
+    _export_for_training(ctx, "voc", project, outdir, version)

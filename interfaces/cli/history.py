@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
-from rich.table import Table
 
-from application import ObjectState
-from domain.changes import geometry_summary
 from domain.errors import NotFoundError
 from interfaces.cli.runtime import Runtime, out_console, print_json, runtime
+
+if TYPE_CHECKING:
+    from application import ObjectState
 
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 
@@ -28,6 +28,8 @@ def resolve_item(rt: Runtime, project_id: UUID, ref: str) -> UUID:
 
 
 def _brief(o: ObjectState | None) -> str:
+    from domain.changes import geometry_summary
+
     if o is None:
         return "—"
     tags = ", ".join(n if v is None else f"{n}={v}" for n, v in o.tags) or "no tags"
@@ -64,6 +66,8 @@ def blame(ctx: typer.Context, project: str, item: str, json: Json = False) -> No
     if json:
         print_json([b.as_json() for b in lines])
         return
+    from rich.table import Table
+
     table = Table("object", "class", "labeler", "added by", "added at", "changed by",
                   "changed at", "last change")
     for b in lines:

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.table import Table
 
-from application import LogEntry
 from interfaces.cli.audit import add_row, compact, print_table, target_text, when_who
 from interfaces.cli.runtime import print_json, runtime
+
+if TYPE_CHECKING:
+    from application import LogEntry
 
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 
@@ -33,6 +34,8 @@ def show_log(
 def print_entries(entries: list[LogEntry], wide: bool) -> None:
     """Log entries as one table, for ``log`` and ``replay step``: 80 columns unless
     ``wide``, which shows every column in full."""
+    from rich.table import Table
+
     if wide:
         made = Table("position", "time", "actor", "type", "item", "class", "target",
                      "session", "summary")

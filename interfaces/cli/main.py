@@ -20,47 +20,41 @@ code  meaning
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import typer
-from eventsourcing.persistence import PersistenceError
-from sqlalchemy.exc import SQLAlchemyError
 
-from application import Settings
 from domain.errors import AnnoledgerError, NotFoundError
-from interfaces.cli import (
-    files,
-    log,
-    projects,
-    proofs,
-    serve,
-    sessions,
-    tokens,
-    versions,
-    workflow,
-)
-from interfaces.cli.audit import audit as audit_command
-from interfaces.cli.history import blame, history
-from interfaces.cli.replay import app as replay_app
+from interfaces.cli.lazy_group import LazyGroup
 from interfaces.cli.runtime import Runtime, fail
 from interfaces.composition import close_storage
 
-app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+
+class Commands(LazyGroup):
+    """Every command, in the order ``--help`` lists them, imported when used."""
+
+    commands_at: ClassVar[dict[str, str]] = {
+        "log": "interfaces.cli.log:show_log",
+        "verify": "interfaces.cli.proofs:verify",
+        "audit": "interfaces.cli.audit:audit",
+        "history": "interfaces.cli.history:history",
+        "blame": "interfaces.cli.history:blame",
+        "serve": "interfaces.cli.serve:serve",
+        "projects": "interfaces.cli.projects:app",
+        "versions": "interfaces.cli.versions:app",
+        "tokens": "interfaces.cli.tokens:app",
+        "import": "interfaces.cli.files:import_app",
+        "export": "interfaces.cli.files:export_app",
+        "sessions": "interfaces.cli.sessions:app",
+        "workflow": "interfaces.cli.workflow:app",
+        "ops": "interfaces.cli.ops:app",
+        "replay": "interfaces.cli.replay:app",
+    }
+
+
+app = typer.Typer(cls=Commands, no_args_is_help=True, add_completion=False,
+                  pretty_exceptions_enable=False,
                   help="Event-sourced project versions for a labeling platform.")
-app.add_typer(projects.app, name="projects")
-app.add_typer(versions.app, name="versions")
-app.add_typer(tokens.app, name="tokens")
-app.add_typer(files.import_app, name="import")
-app.add_typer(files.export_app, name="export")
-app.add_typer(sessions.app, name="sessions")
-app.add_typer(workflow.app, name="workflow")
-app.command("log")(log.show_log)
-app.command("verify")(proofs.verify)
-app.command("audit")(audit_command)
-app.command("history")(history)
-app.command("blame")(blame)
-app.add_typer(replay_app, name="replay")
-app.command("serve")(serve.serve)
 
 
 @app.callback()
@@ -73,7 +67,7 @@ def options(
         "--actor", envvar="ANNOLEDGER_ACTOR",
         help="Who is acting, recorded with every event")] = None,
 ) -> None:
-    ctx.obj = Runtime(Settings.from_env(db_url=db, actor=actor))
+    ctx.obj = Runtime(db, actor)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -101,16 +95,25 @@ def _run(argv: list[str] | None) -> None:
         _exit(str(exc), 3)
     except AnnoledgerError as exc:
         _exit(str(exc), 1)
-    except (SQLAlchemyError, PersistenceError) as exc:
-        _exit(f"database: {str(exc).splitlines()[0]}", 4)
     except OSError as exc:
         _exit(str(exc), 5)
     except Exception as exc:  # usage errors: typer's click raises these in non-standalone mode
+        if _from_database(exc):
+            _exit(f"database: {str(exc).splitlines()[0]}", 4)
         show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
         if callable(show) and isinstance(exit_code, int):
             show()
             sys.exit(exit_code)
         raise
+
+
+def _from_database(exc: Exception) -> bool:
+    """An error the database libraries raised. They are imported only by commands that
+    open the database, so an exception of a library not loaded cannot be one of its."""
+    sqlalchemy, eventsourcing = (sys.modules.get("sqlalchemy.exc"),
+                                 sys.modules.get("eventsourcing.persistence"))
+    return ((sqlalchemy is not None and isinstance(exc, sqlalchemy.SQLAlchemyError))
+            or (eventsourcing is not None and isinstance(exc, eventsourcing.PersistenceError)))
 
 
 def _exit(message: str, code: int) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
 from interfaces.cli.runtime import out_console, print_json, runtime
 
@@ -20,6 +19,8 @@ def list_projects(ctx: typer.Context, json: Json = False) -> None:
     if json:
         print_json([v.as_json() for v in views])
         return
+    from rich.table import Table
+
     table = Table("id", "name", "items", "objects", "log position")
     for v in views:
         table.add_row(str(v.id), v.name, str(v.items), str(v.objects), str(v.position))

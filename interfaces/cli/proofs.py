@@ -9,12 +9,11 @@ Exit codes: 0 when everything matches; 1 on the first mismatch, named on stderr 
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
 
-from application import ProofReport, VerifyReport
 from interfaces.cli.runtime import (
     Runtime,
     fail,
@@ -23,6 +22,9 @@ from interfaces.cli.runtime import (
     progress_bar,
     runtime,
 )
+
+if TYPE_CHECKING:
+    from application import ProofReport, VerifyReport
 
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
 

@@ -6,9 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.table import Table
 
-from domain.times import parse_time
 from interfaces.cli.log import print_entries
 from interfaces.cli.runtime import fail, out_console, print_json, runtime
 
@@ -28,6 +26,10 @@ def show(
     """The state at a log position (as `log` and versions give them) or as of a time."""
     if (at is None) == (as_of is None):
         fail("give exactly one of --at POSITION or --as-of TIME", 2)
+    from rich.table import Table
+
+    from domain.times import parse_time
+
     rt = runtime(ctx)
     view = rt.ledger.replay.show(rt.project(project), position=at,
                               as_of=parse_time(as_of, "as-of"), export=export)

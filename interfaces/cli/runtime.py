@@ -1,4 +1,8 @@
-"""What every command shares: settings, the application (built once), output helpers."""
+"""What every command shares: settings, the application (built once), output helpers.
+
+It imports only typer and rich at its top: the ledger and what it is made of load when a
+command first asks for them (:mod:`interfaces.cli.lazy_group`).
+"""
 
 from __future__ import annotations
 
@@ -6,17 +10,18 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any, NoReturn
-from uuid import UUID
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from application import Ledger, Settings
-from domain.values import Context
-from interfaces.composition import build_ledger
+if TYPE_CHECKING:
+    from uuid import UUID
+
+    from application import Ledger, Settings
+    from domain.values import Context
 
 err_console = Console(stderr=True)
 out_console = Console()
@@ -24,17 +29,28 @@ out_console = Console()
 
 @dataclass
 class Runtime:
-    settings: Settings
-    _ledger: Ledger | None = field(default=None, repr=False)
+    """The global options; settings are read, and the ledger built, when a command first
+    asks for them (``--help`` never does)."""
 
-    @property
+    db: str | None = None
+    actor: str | None = None
+
+    @cached_property
+    def settings(self) -> Settings:
+        from application import Settings
+
+        return Settings.from_env(db_url=self.db, actor=self.actor)
+
+    @cached_property
     def ledger(self) -> Ledger:
-        if self._ledger is None:
-            self._ledger = build_ledger(self.settings)
-        return self._ledger
+        from interfaces.composition import build_ledger
+
+        return build_ledger(self.settings)
 
     @property
     def ctx(self) -> Context:
+        from domain.values import Context
+
         return Context(self.settings.actor)
 
     def project(self, ref: str) -> UUID:
@@ -59,6 +75,14 @@ def fail(message: str, code: int = 1) -> NoReturn:
 @contextmanager
 def progress_bar(label: str) -> Iterator[Callable[[int, int], None]]:
     """A bar on stderr (never mixed into --json output on stdout)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     with Progress(TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=err_console, transient=True,
                   disable=not err_console.is_terminal) as bar:

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import json as jsonlib
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
-from rich.table import Table
 
-from application import SessionView
-from domain.session import NodeRef
 from interfaces.cli.runtime import fail, out_console, print_json, runtime
+
+if TYPE_CHECKING:
+    from application import SessionView
+    from domain.session import NodeRef
 
 app = typer.Typer(no_args_is_help=True, help="App sessions: what ran, read and wrote.")
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
@@ -37,6 +38,8 @@ def _show(view: SessionView, json: bool) -> None:
 
 
 def _node(spec: str) -> NodeRef:
+    from domain.session import NodeRef
+
     type_, sep, ref = spec.partition(":")
     if not sep or not ref:
         fail(f"'{spec}' is not TYPE:REF (for example project:cats)", 2)
@@ -75,6 +78,8 @@ def start(
 def add_input(ctx: typer.Context, session: UUID, type: str, ref: str, title: Title = "",
               description: Description = "", link: Link = "", json: Json = False) -> None:
     """Record what the session reads (a project may become the version it read)."""
+    from domain.session import NodeRef
+
     rt = runtime(ctx)
     rt.ledger.sessions.add_input(session, NodeRef(type, ref, title, description, link), rt.ctx)
     _show(rt.ledger.sessions.view(session), json)
@@ -84,6 +89,8 @@ def add_input(ctx: typer.Context, session: UUID, type: str, ref: str, title: Tit
 def add_output(ctx: typer.Context, session: UUID, type: str, ref: str, title: Title = "",
                description: Description = "", link: Link = "", json: Json = False) -> None:
     """Record what the session wrote."""
+    from domain.session import NodeRef
+
     rt = runtime(ctx)
     rt.ledger.sessions.add_output(session, NodeRef(type, ref, title, description, link))
     _show(rt.ledger.sessions.view(session), json)
@@ -123,6 +130,8 @@ def list_sessions(
     if json:
         print_json([v.as_json() for v in views])
         return
+    from rich.table import Table
+
     table = Table("id", "app", "kind", "status", "actor", "started", "in", "out")
     for v in views:
         table.add_row(str(v.id), v.app, v.kind, v.status, v.actor, v.started_at,

@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 from uuid import UUID
 
 import typer
-from rich.table import Table
 
-from application import TokenView
 from interfaces.cli.runtime import fail, out_console, print_json, runtime
+
+if TYPE_CHECKING:
+    from application import TokenView
 
 app = typer.Typer(no_args_is_help=True, help="Bearer tokens for the HTTP API.")
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
@@ -47,6 +48,8 @@ def list_tokens(ctx: typer.Context, json: Json = False) -> None:
     if json:
         print_json([_json(v) for v in views])
         return
+    from rich.table import Table
+
     table = Table("id", "role", "project", "name", "issued by", "issued at", "revoked")
     for v in views:
         table.add_row(str(v.id), v.role, str(v.project_id or ""), v.name, v.issued_by,

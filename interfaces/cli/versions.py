@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from rich.table import Table
 
-from domain.compare import Comparison
-from domain.values import Version
-from interfaces.cli.geometry_diff import geometry_diff
 from interfaces.cli.runtime import out_console, print_json, progress_bar, runtime
+
+if TYPE_CHECKING:
+    from domain.compare import Comparison
+    from domain.values import Version
 
 app = typer.Typer(no_args_is_help=True, help="Named checkpoints over a project's log.")
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
@@ -55,6 +55,8 @@ def list_versions(ctx: typer.Context, project: str, json: Json = False) -> None:
     if json:
         print_json([version_json(v) for v in versions])
         return
+    from rich.table import Table
+
     head = rt.ledger.projects.view(pid).position or 1
     table = Table("number", "title", "author", "created_at", "position", "timeline", "digest")
     for v in versions:
@@ -85,6 +87,8 @@ def diff(
     """Compare version A with version B (or ``current``)."""
     rt = runtime(ctx)
     if match != "id":
+        from interfaces.cli.geometry_diff import geometry_diff
+
         return geometry_diff(rt, project, a, b, match, iou, json)
     result = rt.ledger.versions.diff(rt.project(project), _ref(a), _ref(b))
     if json:
@@ -133,10 +137,19 @@ def revert(ctx: typer.Context, project: str, number: int, json: Json = False) ->
 
 
 def _ref(value: str) -> int | str:
-    return value if value == "current" else int(value)
+    """A version number or ``current``; anything else is refused naming the argument."""
+    if value == "current":
+        return value
+    from domain.errors import ValidationError
+
+    if not value.isdigit():
+        raise ValidationError("version", f"'{value}' is not a number or 'current'")
+    return int(value)
 
 
 def _print_diff(result: Comparison, a: str, b: str, per_item: bool) -> None:
+    from rich.table import Table
+
     data = result.as_json(per_item=per_item)
     table = Table(title=f"{a} → {b}")
     table.add_column("what")

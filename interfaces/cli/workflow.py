@@ -12,18 +12,17 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import networkx as nx
 import typer
-from rich.table import Table
 
-from application import WorkflowPort
 from interfaces.cli.runtime import out_console, print_json, runtime
-from projections.workflow_export import FORMATS, export
-from projections.workflow_lineage import to_ndjson
-from projections.workflow_queries import graph_json, label, nearest_first
-from projections.workflow_render import render_svg
+from projections.workflow_formats import FORMATS
+
+if TYPE_CHECKING:
+    import networkx as nx
+
+    from application import WorkflowPort
 
 app = typer.Typer(no_args_is_help=True, help="The MLOps workflow graph.")
 Json = Annotated[bool, typer.Option("--json", help="Machine-readable output")]
@@ -46,6 +45,10 @@ def _emit(text: str, out: Path | None) -> None:
 
 def _table(g: nx.MultiDiGraph) -> None:
     """An upstream or downstream answer, nearest first."""
+    from rich.table import Table
+
+    from projections.workflow_queries import label, nearest_first
+
     table = Table("distance", "kind", "label", "node")
     for node in nearest_first(g, g.nodes):
         a = g.nodes[node]
@@ -60,6 +63,8 @@ def _table(g: nx.MultiDiGraph) -> None:
 def upstream(ctx: typer.Context, node: str, depth: Depth = None, as_of: AsOf = None,
              json: Json = False) -> None:
     """What NODE came from."""
+    from projections.workflow_queries import graph_json
+
     g = _workflow(ctx).upstream(node, depth, as_of)
     if json:
         print_json(graph_json(g))
@@ -71,6 +76,8 @@ def upstream(ctx: typer.Context, node: str, depth: Depth = None, as_of: AsOf = N
 def downstream(ctx: typer.Context, node: str, depth: Depth = None, as_of: AsOf = None,
                json: Json = False) -> None:
     """What came from NODE."""
+    from projections.workflow_queries import graph_json
+
     g = _workflow(ctx).downstream(node, depth, as_of)
     if json:
         print_json(graph_json(g))
@@ -104,6 +111,8 @@ def provenance(ctx: typer.Context, node: str, depth: Depth = None, as_of: AsOf =
     if json:
         print_json(found)
         return
+    from rich.table import Table
+
     table = Table("distance", "what", "label", "node")
     for n in found["came_from"]:
         table.add_row(str(n["distance"]), n["kind"], n["label"], n["id"])
@@ -118,6 +127,8 @@ def svg(
     depth: Depth = None, as_of: AsOf = None, out: Out = None,
 ) -> None:
     """Draw the graph (or the part around NODE) left to right, as SVG."""
+    from projections.workflow_render import render_svg
+
     g = _workflow(ctx).around(node, direction, depth, as_of)
     _emit(render_svg(g, title=node or "workflow"), out)
 
@@ -131,6 +142,9 @@ def export_graph(
     as_of: AsOf = None, out: Out = None,
 ) -> None:
     """The whole graph as node-link JSON, GraphML, Mermaid or DOT (or OpenLineage)."""
+    from projections.workflow_export import export
+    from projections.workflow_lineage import to_ndjson
+
     g = _workflow(ctx).graph(as_of)
     _emit(to_ndjson(g) if openlineage else export(g, format), out)
 

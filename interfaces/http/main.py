@@ -33,6 +33,7 @@ from interfaces.http.routes import (
     lineage,
     media,
     objects,
+    operations,
     projects,
     sessions,
     tags,
@@ -98,8 +99,8 @@ def create_app(settings: Settings, *, ledger: Ledger | None = None,
                 close_storage()
 
     app = FastAPI(title="annoledger", version="1", summary="Event-sourced project versions "
-                  "for a computer-vision labeling platform", docs_url="/docs",
-                  lifespan=lifespan)
+                  "for a computer-vision labeling platform", docs_url=None,
+                  redoc_url=None, lifespan=lifespan)
     app.state.ledger = built
     app.state.settings = settings
     errors.install(app)
@@ -108,11 +109,12 @@ def create_app(settings: Settings, *, ledger: Ledger | None = None,
     app.add_middleware(BodyLimit, max_json=max_json, max_upload=max_upload)  # outermost
     api = APIRouter(prefix=API)
     for module in (projects, imports, datasets, classes, tags, items, annotation, objects,
-                   versions, events, tokens, media, sessions, workflow, lineage):
+                   versions, operations, events, tokens, media, sessions, workflow,
+                   lineage):
         api.include_router(module.router)
     api.include_router(audit.router)
     app.include_router(api)
-    app.include_router(web.router)
+    web.install(app)  # the page and the API docs (/docs), served from this machine
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     openapi.install(app)
     return app

@@ -217,6 +217,8 @@ class VersionPublic(Schema):
     created_at: str
     position: int
     digest: str
+    items: int = Field(description="Items in the version")
+    objects: int = Field(description="Annotation objects in the version")
 
 
 class VersionsPublic(Page):

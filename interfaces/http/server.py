@@ -1,13 +1,17 @@
 """Running the API under uvicorn: seed a fresh database, print the URL and a token.
 
 One worker serves the application built here; several workers each build their own
-from ``ANNOLEDGER_*`` variables (uvicorn's import-string factory).
+from ``ANNOLEDGER_*`` variables (uvicorn's import-string factory). Either way, what the
+process made while starting is moved out of the garbage collector's reach before the
+first request (:func:`settle_collector`).
 """
 
 from __future__ import annotations
 
+import gc
 import os
 from importlib.resources import as_file, files
+from typing import TYPE_CHECKING
 
 import uvicorn
 
@@ -15,7 +19,10 @@ from application import Ledger, Settings, seed_demo
 from domain.values import Context
 from interfaces.composition import build_ledger
 
-FACTORY = "interfaces.http.main:create_app_from_env"
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+FACTORY = "interfaces.http.server:worker_app"
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -43,6 +50,31 @@ def prepare(ledger: Ledger, settings: Settings, *, demo: bool) -> str | None:
     return ledger.tokens.issue("admin", ctx, name="admin (first start)").secret
 
 
+def settle_collector() -> None:
+    """Freeze what the started server holds, so no collection walks it again.
+
+    A started server holds some 130,000 objects that live as long as the process
+    (modules, routes, request and response schemas, the ORM's tables). CPython's full
+    collection walks all of them (80 ms of CPU on a 2-core machine, 120 ms and more of
+    wall time when it is busy) inside whichever request happens to cross the
+    collector's threshold: that request's latency.
+    ``gc.freeze()`` moves them to a generation the collector never examines, so a full
+    collection walks only what requests made since, a few milliseconds at most. Frozen
+    objects are never freed, which costs nothing for objects that are never garbage.
+    """
+    gc.collect()
+    gc.freeze()
+
+
+def worker_app() -> FastAPI:
+    """The application of one of several workers (uvicorn's import-string factory)."""
+    from interfaces.http.main import create_app_from_env
+
+    app = create_app_from_env()
+    settle_collector()
+    return app
+
+
 def run(settings: Settings, *, host: str, port: int, workers: int, demo: bool) -> None:
     from interfaces.http.main import create_app
 
@@ -57,5 +89,6 @@ def run(settings: Settings, *, host: str, port: int, workers: int, demo: bool) -
         uvicorn.run(FACTORY, factory=True, host=host, port=port, workers=workers,
                     log_level="warning")
     else:
-        uvicorn.run(create_app(settings, ledger=ledger), host=host, port=port,
-                    log_level="warning")
+        app = create_app(settings, ledger=ledger)
+        settle_collector()
+        uvicorn.run(app, host=host, port=port, log_level="warning")

@@ -1,26 +1,25 @@
-"""Supervisely's approach: every version is a full copy of the project's annotations.
+"""Supervisely's versions: every version a full copy of the project's annotations.
 
-Supervisely's versions dump all annotations (pickle or Parquet, tar + zstd) into the
-team's file storage. Here: the project meta and every item's Supervisely annotation
-(as the JSON dicts its API returns) pickled in one piece (protocol 5) and compressed
-with zstd (level 3, the ``zstandard`` default), one file per version. Annotation dicts
-are kept per item and rebuilt only for changed items (as a platform would read them
-from its database), so the timed part is the serialisation, the compression and the
-write. Media are not copied (Supervisely re-creates images from their hashes).
+Supervisely dumps all annotations (pickle or Parquet, tar + zstd) into the team's file
+storage per version. Here the platform holds each item's annotation JSON (read and
+parsed once at ingest, as an upload validates it) and a version pickles them all in one
+piece (protocol 5), compresses it with zstd (level 3, the ``zstandard`` default) and
+writes one file. Restore reads, decompresses and unpickles a copy and writes its
+annotation files; compare loads two copies and names the items whose annotation differs.
+Media are not copied (Supervisely re-creates images from their hashes).
 """
 
 from __future__ import annotations
 
+import json
 import pickle
 import shutil
 from pathlib import Path
-from typing import Any
 
 import zstandard
 
-from domain.supervisely_json import annotation_json
+from scripts.benchmark.files import ann_files
 from scripts.benchmark.measure import Timer, tree_bytes
-from scripts.benchmark.workload import Key, Workload
 
 LEVEL = 3
 
@@ -28,44 +27,54 @@ LEVEL = 3
 class FullCopyPeer:
     def __init__(self, root: Path) -> None:
         self.root = root
-        self.docs: dict[str, dict[str, Any]] = {}
-        self.meta: dict[str, Any] = {}
+        self.docs: dict[str, bytes] = {}
+        """``<dataset>/ann/<item>.json`` -> the item's annotation JSON."""
 
-    def start(self, workload: Workload) -> None:
-        if self.root.exists():
-            shutil.rmtree(self.root)
+    def ingest(self, source: Path) -> float:
+        """Seconds to read and parse every annotation file into the platform's store."""
+        shutil.rmtree(self.root, ignore_errors=True)
         self.root.mkdir(parents=True)
-        meta = workload.meta
-        self.meta = {"classes": [{"id": c.id, "title": c.title, "shape": c.shape,
-                                  "color": c.color} for c in meta.classes.values()],
-                     "tags": [{"id": t.id, "name": t.name, "value_type": t.value_type}
-                              for t in meta.tag_metas.values()]}
-        self.update(workload, workload.keys)
-
-    def update(self, workload: Workload, keys: list[Key]) -> None:
-        for key in keys:
-            item = workload.item(key)
-            path = f"{workload.meta.dataset_path(item.dataset_id)}/{item.name}"
-            self.docs[path] = annotation_json(workload.meta, item)
-
-    def create_version(self, number: int) -> tuple[float, int]:
-        """Seconds to serialise, compress and write the whole project, and its bytes."""
-        path = self.root / f"version-{number}.pkl.zst"
         with Timer() as t:
-            raw = pickle.dumps({"meta": self.meta, "items": self.docs}, protocol=5)
-            data = zstandard.ZstdCompressor(level=LEVEL).compress(raw)
-            path.write_bytes(data)
-        return t.seconds, len(data)
-
-    def restore(self, number: int) -> float:
-        """Seconds to read, decompress and parse one version's copy."""
-        with Timer() as t:
-            data = (self.root / f"version-{number}.pkl.zst").read_bytes()
-            pickle.loads(zstandard.ZstdDecompressor().decompress(data))
+            for path in ann_files(source):
+                data = path.read_bytes()
+                json.loads(data)
+                self.docs[path.relative_to(source).as_posix()] = data
         return t.seconds
+
+    def update(self, files: dict[str, bytes]) -> None:
+        self.docs.update(files)
+
+    def _copy(self, number: int) -> Path:
+        return self.root / f"version-{number}.pkl.zst"
+
+    def create_version(self, number: int) -> float:
+        """Seconds to serialise, compress and write the whole project."""
+        with Timer() as t:
+            raw = pickle.dumps(self.docs, protocol=5)
+            self._copy(number).write_bytes(zstandard.ZstdCompressor(level=LEVEL).compress(raw))
+        return t.seconds
+
+    def _load(self, number: int) -> dict[str, bytes]:
+        data = zstandard.ZstdDecompressor().decompress(self._copy(number).read_bytes())
+        docs: dict[str, bytes] = pickle.loads(data)
+        return docs
+
+    def restore(self, number: int, outdir: Path) -> float:
+        """Seconds to load version ``number``'s copy and write its files under ``outdir``."""
+        with Timer() as t:
+            for rel, data in self._load(number).items():
+                path = outdir / rel
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+        return t.seconds
+
+    def compare(self, a: int, b: int) -> tuple[float, int]:
+        """Seconds to load two copies and find the items that differ, and how many."""
+        with Timer() as t:
+            first, second = self._load(a), self._load(b)
+            changed = sum(1 for k in first.keys() | second.keys()
+                          if first.get(k) != second.get(k))
+        return t.seconds, changed
 
     def total_bytes(self) -> int:
         return tree_bytes(self.root)
-
-    def close(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)

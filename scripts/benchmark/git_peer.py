@@ -1,12 +1,11 @@
-"""git over the exported Supervisely JSON files: commit per version, checkout to restore.
+"""git over the project's Supervisely JSON files, as a team versioning its downloads uses it.
 
-The project is exported once with the product's Supervisely writer (``ann/``, ``meta/``
-JSON files; ``img/`` symlinks to the media, so git stores links, not pixels) and
-committed. Each round rewrites the changed items' ``ann/*.json`` files exactly as the
-writer formats them; a version is ``git add -A`` + ``git commit`` + ``git tag``. git runs
-with its defaults except ``gc.auto=0`` (so no automatic gc lands inside a timed commit;
-``git gc`` is run and timed explicitly at the end). Sizes are reported both loose and
-after ``git gc``.
+Ingest: the downloaded files copied into a fresh repository, ``git add -A``, ``git
+commit``, tagged ``v1``. An edit rewrites the item's ``ann/<item>.json``; a version is
+``git add -A`` + ``git commit`` + ``git tag``. Restore: ``git worktree add`` of the tag (the
+version's files on disk). Compare: ``git diff --name-only``. git runs with its defaults
+except ``gc.auto=0`` (no automatic gc inside a timed commit); ``git gc`` runs and is timed
+once at the end, and sizes are given before and after it.
 """
 
 from __future__ import annotations
@@ -14,15 +13,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import tempfile
-from collections.abc import Callable
 from pathlib import Path
 
-from infrastructure.formats.supervisely_writer import write_supervisely
-from scripts.benchmark.measure import Timer, regular_file_bytes, tree_bytes
-from scripts.benchmark.workload import Key, Workload
-
-CHUNK = 5_000
+from scripts.benchmark.measure import Timer, tree_bytes
 
 GIT_ENV = {
     "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
@@ -43,31 +36,23 @@ class GitPeer:
                               text=True)
         return done.stdout
 
-    def start(self, workload: Workload, advance: Callable[[int], None]) -> float:
-        """Export the project, ``git init`` and commit it; returns the seconds taken."""
-        if self.root.exists():
-            shutil.rmtree(self.root)
-        self.repo.mkdir(parents=True)
+    def ingest(self, source: Path) -> float:
+        """Seconds to copy the files in, ``git init``, add, commit and tag ``v1``."""
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root.mkdir(parents=True)
         with Timer() as t:
-            for start in range(0, len(workload.keys), CHUNK):
-                self.write_items(workload, workload.keys[start:start + CHUNK])
-                advance(len(workload.keys[start:start + CHUNK]))
+            shutil.copytree(source, self.repo)
             self.git("init", "-q", "-b", "main")
             self.git("add", "-A")
             self.git("commit", "-q", "-m", "import")
+            self.git("tag", "v1")
         return t.seconds
 
-    def write_items(self, workload: Workload, keys: list[Key]) -> float:
-        """(Re)write the files of ``keys`` exactly as the exporter writes them."""
-        with Timer() as t, tempfile.TemporaryDirectory(dir=self.root) as tmp:
-            out = Path(tmp) / "export"
-            write_supervisely(workload.part(keys), out)
-            for path in out.glob("**/*"):
-                if path.is_dir() and not path.is_symlink():
-                    continue
-                target = self.repo / path.relative_to(out)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                os.replace(path, target)
+    def write(self, files: dict[str, bytes]) -> float:
+        """Seconds to rewrite the edited files (paths relative to the project folder)."""
+        with Timer() as t:
+            for rel, data in files.items():
+                (self.repo / rel).write_bytes(data)
         return t.seconds
 
     def commit_version(self, number: int) -> float:
@@ -77,18 +62,17 @@ class GitPeer:
             self.git("tag", f"v{number}")
         return t.seconds
 
-    def restore(self, number: int) -> float:
-        """Seconds for ``git checkout v<number>`` (then back to main, untimed)."""
+    def restore(self, number: int, outdir: Path) -> float:
+        """Seconds for ``git worktree add`` of version ``number`` at ``outdir``."""
         with Timer() as t:
-            self.git("checkout", "-q", f"v{number}")
-        self.git("checkout", "-q", "main")
+            self.git("worktree", "add", "-q", "--detach", str(outdir), f"v{number}")
         return t.seconds
 
     def diff(self, a: int, b: int) -> tuple[float, int]:
-        """Seconds for ``git diff --stat`` and how many files it names."""
+        """Seconds for ``git diff --name-only`` and how many files it names."""
         with Timer() as t:
-            out = self.git("diff", "--stat", f"v{a}", f"v{b}")
-        return t.seconds, max(0, len(out.splitlines()) - 1)
+            out = self.git("diff", "--name-only", f"v{a}", f"v{b}")
+        return t.seconds, len(out.splitlines())
 
     def git_bytes(self) -> int:
         return tree_bytes(self.repo / ".git")
@@ -97,13 +81,3 @@ class GitPeer:
         with Timer() as t:
             self.git("gc", "-q")
         return t.seconds
-
-    def worktree_bytes(self) -> int:
-        return tree_bytes(self.repo) - self.git_bytes()
-
-    def media_bytes(self) -> int:
-        """Bytes of regular files under the ``img/`` folders (symlinks are not copies)."""
-        return sum(regular_file_bytes(p) for p in self.repo.glob("**/img"))
-
-    def close(self) -> None:
-        shutil.rmtree(self.root, ignore_errors=True)

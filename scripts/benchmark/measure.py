@@ -1,14 +1,16 @@
-"""Measuring helpers: timers, percentiles, sizes on disk, progress bars on stderr."""
+"""Timers, percentiles, sizes on disk and progress bars on stderr."""
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import statistics
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from rich.console import Console
 from rich.progress import (
@@ -51,6 +53,14 @@ def percentile(values: list[float], p: float) -> float:
         return float("nan")
     rank = max(1, min(len(ordered), round(p / 100 * len(ordered) + 0.5)))
     return ordered[rank - 1]
+
+
+def stats(seconds: list[float]) -> dict[str, Any]:
+    """Latencies in milliseconds: count, mean, p50, p99, max and the ten slowest."""
+    ms = [s * 1000 for s in seconds]
+    return {"n": len(ms), "mean_ms": statistics.fmean(ms), "p50_ms": percentile(ms, 50),
+            "p99_ms": percentile(ms, 99), "max_ms": max(ms),
+            "slowest_ms": sorted(ms, reverse=True)[:10]}
 
 
 def tree_bytes(path: Path, *, follow: bool = False) -> int:
@@ -109,3 +119,14 @@ def to_setter(advance: Callable[[int], None]) -> Callable[[int, int], None]:
         state["done"] = done
 
     return progress
+
+
+def sqlite_files_bytes(db: Path) -> int:
+    """Bytes of an SQLite database as it lies on disk: the file, its WAL and its shared
+    memory index, whatever a writer left there (no checkpoint first)."""
+    return sum(Path(f"{db}{s}").stat().st_size for s in ("", "-wal", "-shm")
+               if Path(f"{db}{s}").exists())
+
+
+def count_files(root: Path, pattern: str = "**/ann/*.json") -> int:
+    return sum(1 for _ in root.glob(pattern))

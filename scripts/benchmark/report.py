@@ -1,4 +1,6 @@
-"""The results: targets judged, tables in Markdown, files in ``bench-results/``."""
+"""The results as tables: each scale's systems side by side, the CLI and edit latencies,
+data operations and exports, augmentation beside hand-written Pillow, restore vs history
+length, and every target with its figure and whether it was met."""
 
 from __future__ import annotations
 
@@ -6,19 +8,24 @@ import json
 from pathlib import Path
 from typing import Any
 
+from scripts.benchmark.targets import FORMAT_NAMES, PEERS, best_peer, times
+
 Row = list[str]
+NOT_RUN = "not run"
+"""A peer left out at this scale (``--peers-up-to``); ``-`` marks what a system lacks."""
+NAMES = {"git": "git", "fullcopy": "full copy", "baseline": "plain eventsourcing"}
 
 
-def num(value: float, digits: int = 0) -> str:
-    return f"{value:,.{digits}f}"
+def mib(value: float) -> str:
+    return f"{value / 2**20:,.1f} MiB"
 
 
-def mb(value: float) -> str:
-    return f"{value / 1e6:,.1f} MB"
+def kib(value: float) -> str:
+    return f"{value / 2**10:,.0f} KiB"
 
 
-def ratio(a: float, b: float) -> str:
-    return f"{a / b:.2f}x" if b else "n/a"
+def secs(value: float) -> str:
+    return f"{value:.3f} s" if value < 10 else f"{value:,.1f} s"
 
 
 def table(header: Row, rows: list[Row]) -> str:
@@ -27,162 +34,184 @@ def table(header: Row, rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every target of the brief, judged on the figures measured."""
-    out: list[dict[str, Any]] = []
+def _row(what: str, section: dict[str, Any], fmt: Any, ours: str, *, key: str = "s",
+         notes: dict[str, str] | None = None) -> Row:
+    """One measure across systems; the ratio is ours (``ours``: which of ours) to the best
+    peer (lowest ``key``)."""
+    notes = notes or {}
 
-    def check(what: str, value: str, met: bool) -> None:
-        out.append({"target": what, "value": value, "met": bool(met)})
+    def cell(system: str) -> str:
+        d = section.get(system)
+        if not d:
+            return NOT_RUN if system in PEERS else "-"
+        return fmt(d) + notes.get(system, "")
 
-    scales = results["scales"]
-    for size, r in scales.items():
-        o, b = r["core"]["ours"], r["core"]["baseline"]
-        check(f"{size} items: import >= 8x plain eventsourcing objects/s",
-              ratio(o["objects_per_s"], b["objects_per_s"]),
-              o["objects_per_s"] >= 8 * b["objects_per_s"])
-        check(f"{size} items: import >= 50,000 objects/s", num(o["objects_per_s"]),
-              o["objects_per_s"] >= 50_000)
-        per_obj = o["db_bytes"] / r["objects"], b["db_bytes"] / r["objects"]
-        check(f"{size} items: DB bytes per annotation object <= 1/3 of baseline",
-              f"{per_obj[0]:.0f} B vs {per_obj[1]:.0f} B ({ratio(*per_obj)})",
-              per_obj[0] * 3 <= per_obj[1])
-        per_edit = (o["edit_state_bytes"] / o["edit_events"],
-                    b["edit_state_bytes"] / b["edit_events"])
-        check(f"{size} items: stored bytes per edit event <= 1/3 of baseline",
-              f"{per_edit[0]:.0f} B vs {per_edit[1]:.0f} B ({ratio(*per_edit)})",
-              per_edit[0] * 3 <= per_edit[1])
-        v = r["versions"]
-        check(f"{size} items: version create <= 20 ms (mean of {v['rounds']})",
-              f"{v['ours']['create']['mean_ms']:.1f} ms (max {v['ours']['create']['max_ms']:.1f})",
-              v["ours"]["create"]["mean_ms"] <= 20)
-        check(f"{size} items: restore >= 10x faster than full replay",
-              ratio(v["baseline"]["restore_s"], v["ours"]["restore_s"]),
-              v["baseline"]["restore_s"] >= 10 * v["ours"]["restore_s"])
-        check(f"{size} items: 0 media bytes copied by versions and restores",
-              num(v["ours"]["media_bytes_added"]), v["ours"]["media_bytes_added"] == 0)
-        if "git" in v:
-            git = min(v["git"]["git_bytes_gc"], v["git"]["git_bytes_loose"])
-            check(f"{size} items: storage after {v['rounds']} versions below git's (after gc)",
-                  f"{mb(v['ours']['db_bytes'])} vs {mb(git)}", v["ours"]["db_bytes"] < git)
-            full = v["fullcopy"]["bytes"]
-            check(f"{size} items: storage far below full copies (<= 1/5)",
-                  f"{mb(v['ours']['db_bytes'])} vs {mb(full)}",
-                  v["ours"]["db_bytes"] * 5 <= full)
-    largest = max(scales, key=int)
-    p99 = scales[largest]["core"]["ours"]["edit"]["p99_ms"]
-    check(f"single edit p99 <= 5 ms ({largest}-item project)", f"{p99:.2f} ms", p99 <= 5)
-    if "10000" in scales and "100000" in scales:
-        a = scales["10000"]["versions"]["ours"]["create"]["mean_ms"]
-        z = scales["100000"]["versions"]["ours"]["create"]["mean_ms"]
-        check("version create 100k / 10k <= 1.5", ratio(z, a), z <= 1.5 * a)
-    h = results.get("history")
-    if h:
-        check(f"restore after {h['edits_per_item']:,} edits/item within 2x of 1 edit/item",
-              f"{h['ratio']:.2f}x", h["ratio"] <= 2)
-    return out
+    peer, value = best_peer(section, key)
+    ratio = times(section[ours][key], value) if peer else "-"
+    return [what, cell("ours_cli"), cell("ours_lib"), *(cell(p) for p in PEERS),
+            NAMES.get(peer or "", "-"), ratio]
 
 
-def core_table(r: dict[str, Any]) -> str:
-    o, b = r["core"]["ours"], r["core"]["baseline"]
-    n = r["objects"]
+def scale_table(r: dict[str, Any]) -> str:
+    ing, res, cmp, sto = r["ingest"], r["restore"], r["compare"], r["storage"]
+    rounds = r["rounds_timing"]
+    last = cmp["versions"][1]
+
+    def t(d: dict[str, Any]) -> str:
+        return secs(d["s"])
+
+    storage = {"ours_cli": {"s": sto["ours"]["bytes"]}, "baseline": {"s": sto["baseline"]["bytes"]}}
+    growth = {"ours_cli": {"s": sto["ours"]["growth_per_version"]},
+              "baseline": {"s": sto["baseline"]["growth_per_version"]}}
+    if "git" in sto:
+        storage["git"] = {"s": sto["git"]["bytes_gc"], "loose": sto["git"]["bytes_loose"]}
+    if "fullcopy" in sto:
+        storage["fullcopy"] = {"s": sto["fullcopy"]["bytes"]}
+        versions = sto["versions"]
+        growth["fullcopy"] = {"s": sto["fullcopy"]["bytes"] / versions}
+    if "git" in sto:
+        growth["git"] = {"s": sto["git"]["growth_per_version"]}
+    version = {"ours_cli": {"s": rounds["ours_version"]["mean_ms"] / 1000},
+               "baseline": {"s": rounds["base_version"]["mean_ms"] / 1000}}
+    if "git_version" in rounds:
+        version["git"] = {"s": rounds["git_version"]["mean_ms"] / 1000}
+    if "full_version" in rounds:
+        version["fullcopy"] = {"s": rounds["full_version"]["mean_ms"] / 1000}
     rows = [
-        ["import, annotation objects/s", num(o["objects_per_s"]), num(b["objects_per_s"]),
-         ratio(o["objects_per_s"], b["objects_per_s"])],
-        ["import, seconds", num(o["import_s"], 1), num(b["import_s"], 1),
-         ratio(b["import_s"], o["import_s"]) + " faster"],
-        ["events stored by the import", num(o["events"]), num(b["events"]), ""],
-        ["DB bytes after import", mb(o["db_bytes"]), mb(b["db_bytes"]),
-         ratio(o["db_bytes"], b["db_bytes"])],
-        ["DB bytes per annotation object", num(o["db_bytes"] / n), num(b["db_bytes"] / n),
-         ratio(o["db_bytes"], b["db_bytes"])],
-        ["DB bytes per stored event", num(o["db_bytes"] / o["events"]),
-         num(b["db_bytes"] / b["events"]), "(ours: 1 event per item, 20 objects)"],
-        ["stored state bytes per edit event (1 object moved)",
-         num(o["edit_state_bytes"] / o["edit_events"]),
-         num(b["edit_state_bytes"] / b["edit_events"]),
-         ratio(o["edit_state_bytes"] / o["edit_events"],
-               b["edit_state_bytes"] / b["edit_events"])],
-        ["DB growth per edit (bytes)", num(o["edit_db_bytes"] / o["edit_events"]),
-         num(b["edit_db_bytes"] / b["edit_events"]), ""],
+        _row("ingest to version 1", ing, lambda d: f"{t(d)} ({d['objects_per_s']:,.0f} obj/s)",
+             "ours_cli", notes={"ours_cli": " import + versions create",
+                                "fullcopy": " parse + copy", "git": " copy, add, commit"}),
+        _row("version after a 1% round, mean", version, t, "ours_cli",
+             notes={"ours_cli": " versions create", "git": " add + commit + tag"}),
+        _row("restore v1, then its files", res,
+             lambda d: t(d) + (f" ({d['files']:,} files)" if "files" in d else ""), "ours_cli",
+             notes={"ours_cli": " restore + export", "ours_lib": " restore + export",
+                    "git": " worktree add", "fullcopy": " load + write",
+                    "baseline": " full replay, no files"}),
+        _row(f"compare v1 with v{last} (items modified)", cmp,
+             lambda d: f"{t(d)} ({d['items_modified']:,})", "ours_cli",
+             notes={"git": " diff --name-only", "baseline": " log between the versions",
+                    "ours_cli": " diff --per-item"}),
+        _row(f"storage after {sto['versions']} versions", storage,
+             lambda d: mib(d["s"]) + (f" ({mib(d['loose'])} before gc)" if "loose" in d else ""),
+             "ours_cli", notes={"ours_cli": " WAL included", "git": " after gc"}),
+        _row("growth per 1%-edit version", growth, lambda d: kib(d["s"]), "ours_cli",
+             notes={"fullcopy": " (a whole copy)", "git": " loose objects"}),
     ]
-    for key in ("p50_ms", "p99_ms", "max_ms"):
-        rows.append([f"single edit {key[:-3]} ({o['edit']['n']:,} random edits), ms",
-                     num(o["edit"][key], 2), num(b["edit"][key], 2),
-                     ratio(o["edit"][key], b["edit"][key])])
-    return table(["measure", "ours", "plain eventsourcing", "ours / baseline"], rows)
+    exp = r["export"]
+    rows.append(["export, items/s", f"{exp['ours_cli']['items_per_s']:,.0f}",
+                 f"{exp['ours_lib']['items_per_s']:,.0f}", "-", "-", "-", "-", "-"])
+    return table(["measure", "ours (CLI)", "ours (in process)", "git", "full copy",
+                  "plain eventsourcing", "best peer", "ours / best peer"], rows)
 
 
-def versions_table(r: dict[str, Any]) -> str:
-    v = r["versions"]
-    o, b = v["ours"], v["baseline"]
-    g, f = v.get("git"), v.get("fullcopy")
-    skip = "not run"
-
-    def peer(d: dict[str, Any] | None, fn: Any) -> str:
-        return fn(d) if d else skip
-
+def latency_table(r: dict[str, Any]) -> str:
+    cli, ed = r["cli"], r["edits"]
+    o, b = ed["ours"], ed["baseline"]
     rows = [
-        ["edit during rounds, mean / p99 ms",
-         f"{o['edit']['mean_ms']:.2f} / {o['edit']['p99_ms']:.2f}",
-         f"{b['edit']['mean_ms']:.2f} / {b['edit']['p99_ms']:.2f}",
-         peer(g, lambda d: f"write files {d['write']['mean_ms']:.0f} ms/round"), "-"],
-        ["version create, mean / max ms",
-         f"{o['create']['mean_ms']:.2f} / {o['create']['max_ms']:.2f}",
-         f"{b['create']['mean_ms']:.2f} / {b['create']['max_ms']:.2f}",
-         peer(g, lambda d: f"{d['create']['mean_ms']:.0f} / {d['create']['max_ms']:.0f}"),
-         peer(f, lambda d: f"{d['create']['mean_ms']:.0f} / {d['create']['max_ms']:.0f}")],
-        ["restore version 1, s", f"{o['restore_s']:.2f} (new project written)",
-         f"{b['restore_s']:.2f} (full replay)",
-         peer(g, lambda d: f"{d['restore_s']:.2f} (checkout)"),
-         peer(f, lambda d: f"{d['restore_s']:.2f} (read + unpickle)")],
-        ["rebuild version 1 in memory, s", f"{o['rebuild_s']:.2f}", f"{b['restore_s']:.2f}",
-         "-", "-"],
-        [f"compare v1..v{v['rounds']}, s (items modified)",
-         f"{o['diff_s']:.2f} ({o['diff_items_modified']:,})",
-         f"{b['diff_s']:.2f} ({b['diff_items_modified']:,})",
-         peer(g, lambda d: f"{d['diff_s']:.2f} ({d['diff_files']:,} files)"), "not offered"],
-        [f"storage after {v['rounds']} versions", mb(o["db_bytes"]) + " (whole DB)",
-         mb(b["db_bytes"]) + " (whole DB)",
-         peer(g, lambda d: f".git {mb(d['git_bytes_loose'])} loose, {mb(d['git_bytes_gc'])} "
-                           f"after gc ({d['gc_s']:.0f} s); worktree {mb(d['worktree_bytes'])}"),
-         peer(f, lambda d: f"{mb(d['bytes'])} ({v['rounds']} copies)")],
-        ["media bytes copied", num(o["media_bytes_added"]), "0 (links only)",
-         peer(g, lambda d: num(d["media_bytes"])), peer(f, lambda d: num(d["media_bytes"]))],
+        [f"`annoledger --help`, median of {cli['help']['runs']}",
+         secs(cli["help"]["median_s"]), "-"],
+        [f"`annoledger versions create`, median of {cli['versions_create']['runs']}",
+         secs(cli["versions_create"]["median_s"]), "-"],
+        [f"single edit p50 ({o['n']:,} edits, in process)", f"{o['p50_ms']:.2f} ms",
+         f"{b['p50_ms']:.2f} ms"],
+        ["single edit p99", f"{o['p99_ms']:.2f} ms", f"{b['p99_ms']:.2f} ms"],
+        ["single edit max", f"{o['max_ms']:.2f} ms", f"{b['max_ms']:.2f} ms"],
     ]
-    return table(["measure", "ours", "plain eventsourcing", "git over Supervisely JSON",
-                  "full copy + zstd (Supervisely)"], rows)
+    return table(["measure", "ours", "plain eventsourcing"], rows)
+
+
+def operations_table(r: dict[str, Any]) -> str:
+    """Each operation in memory and end to end, then each export format."""
+    size = r["items"]
+    rows = [[f"{label} (`{op['operation']}` {_params(op['params'])})", secs(op["memory_s"]),
+             secs(op["s"]), f"{size / op['s']:,.0f} items/s", f"{op['items']:,}"]
+            for label, op in r["operations"].items()]
+    rows += [[f"export {FORMAT_NAMES[fmt]}", "-", secs(e["s"]),
+              f"{e['items_per_s']:,.0f} items/s", f"{e['files']:,} files"]
+             for fmt, e in r["export"]["formats"].items()]
+    return table(["measure", "in memory", "end to end", "items read/s", "out"], rows)
+
+
+def _params(params: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in params.items())
+
+
+def augment_table(a: dict[str, Any]) -> str:
+    names = {"service": "ours, `ledger.operations.run` (store and database written)",
+             "pixels": "ours, the augment operation alone (in memory)",
+             "pillow": "hand-written Pillow (in memory, no annotations)"}
+    rows = [[names[who], secs(a[who]["s"]), f"{a[who]['images_per_s']:,.1f}",
+             f"{a[who]['vs_pillow']:.2f}x"] for who in names]
+    return table(["contender", f"best of {a['rounds']}", "images/s", "vs Pillow"], rows)
+
+
+def _recording(aug: dict[str, Any]) -> str:
+    """What recording adds per image: the service's best time minus the pixel path's,
+    which the machine's noise can make negative."""
+    ms = aug["recording_ms_per_image"]
+    if ms <= 0:
+        return "recording costs no measurable time (the service was as fast as the pixels)"
+    return f"recording costs {ms:.1f} ms per image"
 
 
 def history_table(h: dict[str, Any]) -> str:
     once, many = h["once"], h["many"]
-    rows = [[k, f"{once[k]:.2f}", f"{many[k]:.2f}", ratio(many[k], once[k])]
+    rows = [[k, secs(once[k]), secs(many[k]), times(many[k], once[k])]
             for k in ("restore_s", "rebuild_s")]
-    rows.append(["edit events", num(once["edit_events"]), num(many["edit_events"]), ""])
-    rows.append(["DB bytes", mb(once["db_bytes"]), mb(many["db_bytes"]), ""])
+    rows.append(["edit events", f"{once['edit_events']:,}", f"{many['edit_events']:,}", ""])
+    rows.append(["DB bytes", mib(once["db_bytes"]), mib(many["db_bytes"]), ""])
     return table(["measure", "edited once", f"edited {h['edits_per_item']:,} times",
                   "ratio"], rows)
 
 
+def _verdict(met: bool | None) -> str:
+    return "met" if met else ("not judged" if met is None else "**MISSED**")
+
+
 def markdown(results: dict[str, Any]) -> str:
+    code = results["code"]
     parts = [f"# annoledger benchmark, {results['started']}", "",
-             f"Command: `{results['command']}`  ", f"Machine: {results['machine']}  ",
+             f"Command: `{results['command']}`  ",
+             f"Code: {code['commit']} ({code['changed_files']} files changed)  ",
+             f"Machine: {results['machine']}  ",
              f"Total time: {results['total_s']:.0f} s; load average (1, 5, 15 min) "
              f"{_load(results['load_average_at_start'])} at start, "
              f"{_load(results['load_average_at_end'])} at end", ""]
     for size, r in results["scales"].items():
-        parts += [f"## Core (issue 2, item 9): {int(size):,} items x 20 objects", "",
-                  core_table(r), "",
-                  f"## Versions (issue 3, item 8): {int(size):,} items, "
-                  f"{r['versions']['rounds']} rounds editing 1% each", "",
-                  versions_table(r), ""]
+        parts += [f"## {int(size):,} items x 20 objects: ingest, {r['rounds']} rounds editing "
+                  "1% then a version, read back", "", scale_table(r), "",
+                  f"## {int(size):,} items: CLI wall time and single edits", "",
+                  latency_table(r), "",
+                  f"## {int(size):,} items: data operations and exports, in process", "",
+                  "Split, subsample and filter of the project's latest version into a new "
+                  "project; exports of its latest state (see Targets).", "",
+                  operations_table(r), ""]
+    aug = results.get("augment")
+    if aug:
+        parts += [f"## Augmentation: {aug['images']} images from "
+                  f"{len(aug['source_images'])} real ones", "",
+                  f"Pipeline `{aug['spec']}`, copies per image: {aug['copies']} "
+                  f"({', '.join(aug['source_images'])}); {_recording(aug)}.", "",
+                  augment_table(aug), ""]
     if results.get("history"):
         h = results["history"]
         parts += [f"## Restore vs history length: {h['items']:,} items", "",
                   history_table(h), ""]
-    rows = [[t["target"], t["value"], "met" if t["met"] else "**MISSED**"]
-            for t in results["targets"]]
-    parts += ["## Targets", "", table(["target", "measured", ""], rows), ""]
-    parts += ["Notes:", ""] + [f"- {n}" for n in results["notes"]]
+    before = results.get("before")
+    header = ["target", "measured", ""] + (["before"] if before else [])
+    rows = []
+    for t in results["targets"]:
+        row = [t["target"], t["value"], _verdict(t["met"])]
+        if before:
+            row.append(before["values"].get(t["target"], "-"))
+        rows.append(row)
+    parts += ["## Targets", ""]
+    if before:
+        parts += [f"Before: {before['commit']}, run {before['started']} "
+                  f"(`{before['command']}`).", ""]
+    parts += [table(header, rows), "", "Notes:", ""]
+    parts += [f"- {n}" for n in results["notes"]]
     return "\n".join(parts) + "\n"
 
 

@@ -1,155 +1,160 @@
-"""One scale (N items x 20 objects), ours and the peers side by side in one run.
+"""One scale of the versions workload, every system side by side in one run.
 
-Core (issue 2, item 9): import, single edits, bytes stored, ours and plain eventsourcing
-on the same items and the same edits. Versions (issue 3, item 8): rounds that edit 1% of
-the items and create a version after each, on ours, plain eventsourcing, git over the
-exported files and Supervisely-style full copies; then restore, rebuild and compare.
+N items x 20 objects as Supervisely JSON files; each system ingests them and records
+version 1; then rounds each editing 1% of the items, a version after each; then storage,
+restore of version 1 to files, compare of version 1 with the latest, export in every
+format, the CLI's own wall times and single-edit latencies (:mod:`scripts.benchmark.readback`,
+:mod:`scripts.benchmark.latency`); last, data operations on the same project
+(:mod:`scripts.benchmark.operations`).
 """
 
 from __future__ import annotations
 
-import statistics
-from dataclasses import dataclass
-from pathlib import Path
+import shutil
 from typing import Any
+from uuid import UUID
 
+from scripts.benchmark import files
 from scripts.benchmark.baseline import Baseline
 from scripts.benchmark.fullcopy_peer import FullCopyPeer
 from scripts.benchmark.git_peer import GitPeer
-from scripts.benchmark.measure import bar, fresh, percentile
+from scripts.benchmark.latency import cli_times, single_edits
+from scripts.benchmark.measure import bar, regular_file_bytes, sqlite_files_bytes, stats
+from scripts.benchmark.operations import run_operations
 from scripts.benchmark.ours import Ours
+from scripts.benchmark.readback import compare, export, restore
+from scripts.benchmark.systems import Options, Systems
 from scripts.benchmark.workload import RealData, Workload
-
-
-@dataclass(frozen=True)
-class Options:
-    edits: int
-    rounds: int
-    peers_up_to: int
-    workdir: Path
-
-
-def stats(seconds: list[float]) -> dict[str, Any]:
-    ms = [s * 1000 for s in seconds]
-    return {"n": len(ms), "mean_ms": statistics.fmean(ms), "p50_ms": percentile(ms, 50),
-            "p99_ms": percentile(ms, 99), "max_ms": max(ms),
-            "slowest_ms": sorted(ms, reverse=True)[:10]}
 
 
 def run_scale(size: int, real: RealData, opts: Options) -> dict[str, Any]:
     workload = Workload(real, size)
-    ours = Ours(fresh(opts.workdir / f"ours-{size}.db"), opts.workdir / "media")
-    base = Baseline(fresh(opts.workdir / f"baseline-{size}.db"))
-    try:
-        core = run_core(size, workload, ours, base, opts)
-        versions = run_versions(size, workload, ours, base, opts)
-    finally:
-        ours.close()
-        base.close()
-    return {"items": size, "objects": size * workload.objects, "core": core,
-            "versions": versions}
-
-
-def run_core(size: int, workload: Workload, ours: Ours, base: Baseline,
-             opts: Options) -> dict[str, Any]:
-    objects = size * workload.objects
-    with bar(f"{size:,}: ours import", size) as advance:
-        ours_s = ours.import_state(workload.state(), advance)
-    with bar(f"{size:,}: plain eventsourcing import", size) as advance:
-        base_s = base.import_state(workload, advance)
-    o_events, o_state = ours.state_bytes(ours.pid)
-    b_events, b_state = base.events(), base.state_bytes()
-    o_disk, b_disk = ours.bytes_on_disk(), base.bytes_on_disk()
-    edits = workload.random_edits(opts.edits)
-    o_lat, b_lat = [], []
-    with bar(f"{size:,}: single edits, ours", len(edits)) as advance:
-        for e in edits:
-            o_lat.append(ours.edit(e))
-            advance(1)
-    with bar(f"{size:,}: single edits, plain eventsourcing", len(edits)) as advance:
-        for e in edits:
-            b_lat.append(base.edit(e))
-            advance(1)
-    o_events2, o_state2 = ours.state_bytes(ours.pid)
-    b_events2, b_state2 = base.events(), base.state_bytes()
-    return {
-        "ours": {"import_s": ours_s, "objects_per_s": objects / ours_s, "events": o_events,
-                 "db_bytes": o_disk, "state_bytes": o_state, "edit": stats(o_lat),
-                 "edit_events": o_events2 - o_events,
-                 "edit_state_bytes": o_state2 - o_state,
-                 "edit_db_bytes": ours.bytes_on_disk() - o_disk},
-        "baseline": {"import_s": base_s, "objects_per_s": objects / base_s, "events": b_events,
-                     "db_bytes": b_disk, "state_bytes": b_state, "edit": stats(b_lat),
-                     "edit_events": b_events2 - b_events,
-                     "edit_state_bytes": b_state2 - b_state,
-                     "edit_db_bytes": base.bytes_on_disk() - b_disk},
-    }
-
-
-def run_versions(size: int, workload: Workload, ours: Ours, base: Baseline,
-                 opts: Options) -> dict[str, Any]:
+    work = opts.workdir / f"scale-{size}"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    with bar(f"{size:,}: writing the Supervisely download", size) as advance:
+        files.write_project(workload, work / "download", advance)
     peers = size <= opts.peers_up_to
-    git = GitPeer(opts.workdir / f"git-{size}")
-    full = FullCopyPeer(opts.workdir / f"fullcopy-{size}")
-    out: dict[str, Any] = {"rounds": opts.rounds, "peers": peers}
-    timing: dict[str, list[float]] = {k: [] for k in (
-        "ours_edit", "ours_create", "base_edit", "base_create", "git_write", "git_commit",
-        "full_create")}
-    full_bytes: list[int] = []
-    if peers:
-        with bar(f"{size:,}: git export + first commit", size) as advance:
-            out["git_start_s"] = git.start(workload, advance)
-        full.start(workload)
-    media_before = ours.media_bytes()
-    with bar(f"{size:,}: {opts.rounds} rounds of edits + versions", opts.rounds) as advance:
-        for number, edits in enumerate(workload.rounds(opts.rounds), 1):
-            timing["ours_edit"] += [ours.edit(e) for e in edits]
-            timing["ours_create"].append(ours.create_version(f"round {number}"))
-            timing["base_edit"] += [base.edit(e) for e in edits]
-            timing["base_create"].append(base.create_version())
-            if peers:
-                keys = [e.key for e in edits]
-                timing["git_write"].append(git.write_items(workload, keys))
-                timing["git_commit"].append(git.commit_version(number))
-                full.update(workload, keys)
-                seconds, nbytes = full.create_version(number)
-                timing["full_create"].append(seconds)
-                full_bytes.append(nbytes)
-            advance(1)
-    last = opts.rounds
-    ours_bytes = ours.bytes_on_disk()
-    restore_s, new_project = ours.restore(1)
-    diff_s, comparison = ours.diff(1, last)
-    out["ours"] = {
-        "edit": stats(timing["ours_edit"]), "create": stats(timing["ours_create"]),
-        "restore_s": restore_s, "rebuild_s": ours.rebuild(1), "diff_s": diff_s,
-        "diff_items_modified": len(comparison.as_json()["items"]["modified"]),
-        "db_bytes": ours_bytes, "media_bytes_added": ours.media_bytes() - media_before,
-        "restored_events": ours.state_bytes(new_project)[0],
-        "restore_db_bytes": ours.bytes_on_disk() - ours_bytes}
-    with bar(f"{size:,}: plain eventsourcing full replay", base.events()) as advance:
-        b_restore, b_diff, b_changed = base.replay(1, last, advance)
-    out["baseline"] = {"edit": stats(timing["base_edit"]), "create": stats(timing["base_create"]),
-                       "restore_s": b_restore, "diff_s": b_diff, "diff_items_modified": b_changed,
-                       "db_bytes": base.bytes_on_disk(), "events": base.events()}
-    if peers:
-        out["git"] = git_results(git, timing, last)
-        out["fullcopy"] = {"create": stats(timing["full_create"]), "bytes": full.total_bytes(),
-                           "version_bytes": full_bytes, "restore_s": full.restore(1),
-                           "media_bytes": 0}
-        git.close()
-        full.close()
+    s = Systems(workload, work, work / "download", Baseline(work / "baseline.db"),
+                GitPeer(work / "git") if peers else None,
+                FullCopyPeer(work / "fullcopy") if peers else None, opts, name=f"bench-{size}")
+    out: dict[str, Any] = {"items": size, "objects": size * workload.objects, "peers": peers,
+                           "rounds": opts.rounds}
+    try:
+        out["ingest"] = ingest(s)
+        out["rounds_timing"] = rounds(s)
+        out["storage"] = storage(s)
+        out["restore"] = restore(s)
+        out["compare"] = compare(s)
+        out["export"] = export(s)
+        out["cli"] = cli_times(s)
+        out["edits"] = single_edits(s)
+        out["operations"] = run_operations(s)
+    finally:
+        s.base.close()
+        if not opts.keep:  # every system's files live under ``work``
+            shutil.rmtree(work, ignore_errors=True)
     return out
 
 
-def git_results(git: GitPeer, timing: dict[str, list[float]], last: int) -> dict[str, Any]:
-    restore_s = git.restore(1)
-    diff_s, files = git.diff(1, last)
-    loose = git.git_bytes()
-    worktree = git.worktree_bytes()
-    media = git.media_bytes()
-    gc_s = git.gc()
-    return {"write": stats(timing["git_write"]), "create": stats(timing["git_commit"]),
-            "restore_s": restore_s, "diff_s": diff_s, "diff_files": files,
-            "git_bytes_loose": loose, "gc_s": gc_s, "git_bytes_gc": git.git_bytes(),
-            "worktree_bytes": worktree, "media_bytes": media}
+def ingest(s: Systems) -> dict[str, Any]:
+    """Files to a first version: ours through the CLI (import, then ``versions create``) and
+    in process; git (copy, add, commit, tag); full copy (parse, first copy); plain
+    eventsourcing (parse, save, record the position)."""
+    size, objects = s.workload.size, s.workload.size * s.workload.objects
+    cli = s.cli
+    with bar(f"{size:,}: ingest, ours (CLI)", None):
+        import_s, data = cli.json("import", "supervisely", str(s.source), "--project", s.name)
+        s.project = UUID(data["project"])
+        version_s, _ = cli.json("versions", "create", s.name, "--title", "import")
+    s.sizes["ours"].append(sqlite_files_bytes(s.db))
+    with bar(f"{size:,}: ingest, ours (in process)", None):
+        ours = Ours(s.lib_env)
+        try:
+            lib_s, s.lib_project = ours.import_files(s.source, s.name)
+        finally:
+            ours.close()
+    out: dict[str, Any] = {
+        "ours_cli": {"import_s": import_s, "version_s": version_s,
+                     "s": import_s + version_s, "objects_per_s": objects / import_s},
+        "ours_lib": {"s": lib_s, "objects_per_s": objects / lib_s}}
+    with bar(f"{size:,}: ingest, plain eventsourcing", size) as advance:
+        base_s = s.base.ingest(s.source, advance)
+        base_v = s.base.create_version()
+    s.sizes["baseline"].append(s.base.bytes_on_disk())
+    out["baseline"] = {"import_s": base_s, "version_s": base_v, "s": base_s + base_v,
+                       "objects_per_s": objects / base_s, "events": s.base.events()}
+    if s.git is not None:
+        with bar(f"{size:,}: ingest, git", None):
+            git_s = s.git.ingest(s.source)
+        s.sizes["git"] = [s.git.git_bytes()]
+        out["git"] = {"s": git_s, "objects_per_s": objects / git_s}
+    if s.full is not None:
+        with bar(f"{size:,}: ingest, full copy", None):
+            parse_s = s.full.ingest(s.source)
+            copy_s = s.full.create_version(1)
+        out["fullcopy"] = {"parse_s": parse_s, "version_s": copy_s, "s": parse_s + copy_s,
+                           "objects_per_s": objects / parse_s}
+    return out
+
+
+def rounds(s: Systems) -> dict[str, Any]:
+    """Rounds of 1% edits, each system editing as its users do, then a version."""
+    timing: dict[str, list[float]] = {k: [] for k in (
+        "ours_edit", "ours_version", "base_edit", "base_version", "git_write", "git_version",
+        "full_version")}
+    w = s.workload
+    with bar(f"{w.size:,}: {s.opts.rounds} rounds of 1% edits + a version", s.opts.rounds) \
+            as advance:
+        ids = None
+        for number, edits in enumerate(w.rounds(s.opts.rounds), 2):
+            ours = Ours(s.env())
+            try:
+                ids = ids or ours.item_ids(s.pid)
+                timing["ours_edit"] += [ours.edit(s.pid, ids[e.key], e) for e in edits]
+            finally:
+                ours.close()
+            seconds, _ = s.cli.json("versions", "create", s.name, "--title", f"v{number}")
+            timing["ours_version"].append(seconds)
+            s.sizes["ours"].append(sqlite_files_bytes(s.db))
+            timing["base_edit"] += [s.base.edit(files.ann_path(w, e.key), e.object_id,
+                                                e.geometry, e.updated_at) for e in edits]
+            timing["base_version"].append(s.base.create_version())
+            s.sizes["baseline"].append(s.base.bytes_on_disk())
+            changed = {files.ann_path(w, e.key): files.ann_bytes(w, e.key) for e in edits}
+            if s.git is not None:
+                timing["git_write"].append(s.git.write(changed))
+                timing["git_version"].append(s.git.commit_version(number))
+                s.sizes["git"].append(s.git.git_bytes())
+            if s.full is not None:
+                s.full.update(changed)
+                timing["full_version"].append(s.full.create_version(number))
+            advance(1)
+    return {k: stats(v) for k, v in timing.items() if v}
+
+
+def storage(s: Systems) -> dict[str, Any]:
+    """Bytes after the last version: ours as the CLI left its files (WAL included), plain
+    eventsourcing after a checkpoint (its application is still open), git before and
+    after ``git gc``, the full copies; growth per version from the first to the last
+    (git's: loose objects, before gc)."""
+    ours, base = s.sizes["ours"], s.sizes["baseline"]
+    rounds_done = len(ours) - 1
+    out: dict[str, Any] = {
+        "versions": len(ours),
+        "ours": {"bytes": ours[-1], "after_each_version": ours,
+                 "growth_per_version": (ours[-1] - ours[0]) / rounds_done,
+                 "media_bytes": regular_file_bytes(s.work / "media")},
+        "baseline": {"bytes": base[-1], "after_each_version": base,
+                     "growth_per_version": (base[-1] - base[0]) / rounds_done}}
+    if s.git is not None:
+        loose = s.git.git_bytes()
+        with bar(f"{s.workload.size:,}: git gc", None):
+            gc_s = s.git.gc()
+        sizes = s.sizes["git"]
+        out["git"] = {"bytes_loose": loose, "bytes_gc": s.git.git_bytes(), "gc_s": gc_s,
+                      "after_each_version": sizes,
+                      "growth_per_version": (sizes[-1] - sizes[0]) / rounds_done}
+    if s.full is not None:
+        out["fullcopy"] = {"bytes": s.full.total_bytes()}
+    return out

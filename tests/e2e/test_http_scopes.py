@@ -153,8 +153,14 @@ ROWS: list[Row] = [Row(p, k, m) for p, k, m in ENDPOINTS] + [
     Row(ANNOTATE, "global", _run_event(lambda e: [{"namespace": "s3://b", "name": "d"}])),
     Row(READ, "project", lambda e: ("GET", "/audit", {"params": {"project": str(e.p)}})),
     Row(READ, "global", lambda e: ("GET", "/audit", {"params": {"limit": 1000}})),
+    Row(READ, "project", lambda e: ("GET", "/audit.csv", {"params": {"project": str(e.p)}})),
+    Row(READ, "global", lambda e: ("GET", "/audit.csv", {})),
     Row(READ, "project", lambda e: ("GET", f"/projects/{e.p}/items/{e.file_item}/history", {})),
     Row(READ, "project", lambda e: ("GET", f"/projects/{e.p}/items/{e.file_item}/blame", {})),
+    Row(MANAGE, "project", lambda e: ("POST", f"/projects/{e.p}/operations", {"json": {
+        "operation": "subsample", "params": {"fraction": 1}, "in_place": True}})),
+    Row(MANAGE, "creates", lambda e: ("POST", f"/projects/{e.p}/operations", {"json": {
+        "operation": "subsample", "params": {"fraction": 1}}})),
 ]
 
 

@@ -12,7 +12,9 @@ def test_the_page_is_served_at_the_root(api: Api) -> None:
     r = api.client.get("/")
     assert r.status_code == 200
     assert "text/html" in r.headers["content-type"]
-    assert "drawTimeline" in r.text and "/api/v1" in r.text
+    assert "/assets/web/app.js" in r.text and "Create version" in r.text
+    script = api.client.get("/assets/web/app.js")
+    assert script.status_code == 200 and "/api/v1" in script.text
 
 
 def test_stats_count_objects_per_class_as_the_project_holds_them(api: Api, demo: UUID) -> None:

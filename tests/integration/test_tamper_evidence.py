@@ -219,8 +219,9 @@ def test_a_corrupt_project_snapshot_chunk_falls_back_to_an_older_one_then_replay
     assert older is not None
     [key] = unpack(older.manifest, app.core.store.get_chunk(older.manifest))["chunks"]  # type: ignore[index]
     execute(app, "UPDATE annoledger_chunks SET data = :d WHERE key = :k", d=b"", k=key)
-    assert app.versions.state_of(pid, 1) == expected_v1  # no snapshot left: a full replay
-    assert app.versions.diff(pid, 1, "current") == expected_diff
+    assert app.versions.state_of(pid, 1) == expected_v1
+    assert app.versions.diff(pid, 1, "current") == expected_diff  # (reads no snapshot)
+    assert app.versions.state_of(pid, "current") == expected_now  # no snapshot left: replay
     assert snapshots.latest_position(pid) == 0
 
 

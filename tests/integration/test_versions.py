@@ -87,7 +87,7 @@ def test_restore_creates_a_new_project_equal_to_the_version(
     provenance = app.projects.get(restored).provenance
     assert provenance is not None
     assert (provenance.project_id, provenance.version, provenance.digest) == (pid, 1, v1.digest)
-    assert app.projects.view(restored).position == 1 + 6  # state, not history: one event per item
+    assert app.projects.view(restored).position == 1  # by reference: the project's event only
 
     app.exports.to_files("supervisely", restored, tmp_path / "out")
     for ann in (DEMO / "ds" / "ann").glob("*.json"):

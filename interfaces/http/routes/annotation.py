@@ -8,10 +8,10 @@ another client's change).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse, Response
 
 from application import SavedItem
@@ -30,8 +30,15 @@ def annotation_response(saved: SavedItem) -> JSONResponse:
 
 
 @router.get("/annotation", responses=ANNOTATION, response_class=JSONResponse)
-def get_annotation(access: ReadProject, item: UUID) -> JSONResponse:
-    return annotation_response(access.ledger.annotations.current(access.pid, item))
+def get_annotation(
+    access: ReadProject, item: UUID,
+    version: Annotated[int | None, Query(ge=1, lt=2**31, description=(
+        "The annotation as it stood at this version of the project (its ETag is the "
+        "item's version then); now when left out"))] = None,
+) -> JSONResponse:
+    if version is None:
+        return annotation_response(access.ledger.annotations.current(access.pid, item))
+    return annotation_response(access.ledger.versions.item_at(access.pid, version, item))
 
 
 @router.put("/annotation", responses=ANNOTATION, response_class=JSONResponse)

@@ -15,7 +15,7 @@ from starlette.background import BackgroundTask
 
 from application import require_unscoped
 from domain.values import Version
-from interfaces.http.deps import Limit, ManageProject, Offset, ReadProject
+from interfaces.http.deps import Access, Limit, ManageProject, Offset, ReadProject
 from interfaces.http.download_names import download_label
 from interfaces.http.files import export_zip
 from interfaces.http.routes.projects import project_public
@@ -38,10 +38,11 @@ ZIP: dict[int | str, dict[str, Any]] = {
     200: {"content": {"application/zip": {}}, "description": "A Supervisely project"}}
 
 
-def version_public(v: Version) -> VersionPublic:
+def version_public(access: Access, v: Version) -> VersionPublic:
+    items, objects = access.ledger.versions.counts(access.pid, v)
     return VersionPublic(number=v.number, title=v.title, description=v.description,
                          author=v.author, created_at=v.created_at, position=v.position,
-                         digest=v.digest)
+                         digest=v.digest, items=items, objects=objects)
 
 
 def _ref(value: str) -> int | str:
@@ -51,7 +52,8 @@ def _ref(value: str) -> int | str:
 @router.get("")
 def list_versions(access: ReadProject, offset: Offset = 0, limit: Limit = 100) -> VersionsPublic:
     versions = access.ledger.versions.all(access.pid)
-    return VersionsPublic(data=[version_public(v) for v in versions[offset:offset + limit]],
+    return VersionsPublic(data=[version_public(access, v)
+                                for v in versions[offset:offset + limit]],
                           count=len(versions))
 
 
@@ -60,13 +62,13 @@ def list_versions(access: ReadProject, offset: Offset = 0, limit: Limit = 100) -
 def create_version(access: ManageProject, body: VersionCreate | None = None) -> VersionPublic:
     """Refused (409, naming the latest) when the project equals its latest version."""
     body = body or VersionCreate(title="", description="")
-    return version_public(access.ledger.versions.create(access.pid, access.ctx, body.title,
-                                                       body.description))
+    return version_public(access, access.ledger.versions.create(
+        access.pid, access.ctx, body.title, body.description))
 
 
 @router.get("/{n}")
 def get_version(access: ReadProject, n: Number) -> VersionPublic:
-    return version_public(access.ledger.versions.get(access.pid, n))
+    return version_public(access, access.ledger.versions.get(access.pid, n))
 
 
 @router.get("/{a}/diff/{b}")

@@ -1,0 +1,1 @@
+"""Data operations: derived projects (or in-place changes) recorded with their parameters."""

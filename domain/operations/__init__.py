@@ -1,0 +1,1 @@
+"""Pure geometry of data operations: affine maps, clipping, moved shapes, the pipeline."""
