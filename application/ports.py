@@ -14,7 +14,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple, Protocol
+from typing import Any, BinaryIO, NamedTuple, Protocol, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -233,6 +233,24 @@ class SnapshotStore(Protocol):
     def latest_position(self, project_id: UUID) -> int: ...
 
 
+@runtime_checkable
+class BulkDecoding(Protocol):
+    """A transcoder that decodes many stored states faster together: those a thread
+    decodes within ``decoding_in_bulk()`` are complete only once it ends, and are not
+    read before (:mod:`application.core.loading`)."""
+
+    def decoding_in_bulk(self) -> AbstractContextManager[None]: ...
+
+
+@runtime_checkable
+class BulkEncoding(Protocol):
+    """A transcoder that encodes many annotation objects faster when it is shown them
+    together first: within ``encoding_in_bulk(objects)``, this thread's encodings of
+    those objects take what was prepared (:mod:`application.transfer.imports`)."""
+
+    def encoding_in_bulk(self, objects: Iterable[Any]) -> AbstractContextManager[None]: ...
+
+
 # -- version manifests (:mod:`application.versions.manifests`) --------------------------
 
 class ManifestEntry(NamedTuple):
@@ -270,7 +288,9 @@ class ManifestAtHead:
     """Every item's entry at a project's head, from the catalog, in one consistent read."""
 
     position: int
+    """The head's."""
     meta_version: int
+    """The meta's version at the position asked for."""
     entries: list[ManifestEntry]
     """In item id order."""
     classes: dict[bytes, tuple[int, ...]]
@@ -308,8 +328,9 @@ class ManifestStore(Protocol):
         """The number and readable root of the project's latest version at or before
         position ``lte``."""
 
-    def entries_at_head(self, project_id: UUID) -> ManifestAtHead:
-        """The project's head: a manifest there without the log."""
+    def entries_at_head(self, project_id: UUID, position: int) -> ManifestAtHead:
+        """The project's head, with the meta's version at ``position``: the manifest at
+        ``position`` without the log, when no item changed between the two."""
 
     def save(self, project_id: UUID, number: int, root: ManifestRoot,
              chunks: Mapping[bytes, Sequence[ManifestEntry]],

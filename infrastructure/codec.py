@@ -12,7 +12,8 @@ Decoding runs in msgpack's C code but for the extension types, each a call back 
 Python, so what an item holds by the thousand costs one call each at most: a tuple of
 value objects (an item's objects, their tags) is one extension of plain rows, built into
 values by ``starmap`` in one pass, and its rings are unpacked all at once
-(:func:`~infrastructure.rings.unpack_rings`) once the state is read. States written
+(:func:`~infrastructure.rings.unpack_rings`) once the state is read, or once a whole
+batch of states is (:meth:`MsgpackTranscoder.decoding_in_bulk`). States written
 before rows (a tuple of value objects as a tuple of extensions ``3``) decode as they
 always did.
 """
@@ -20,7 +21,9 @@ always did.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from itertools import starmap
 from operator import attrgetter
@@ -39,6 +42,7 @@ class MsgpackTranscoder(Transcoder):
     def __init__(self) -> None:
         self.types: dict[type, Transcoding] = {}
         self.names: dict[str, Transcoding] = {}
+        self._bulk = threading.local()
 
     def register(self, transcoding: Transcoding) -> None:
         self.types[transcoding.type] = transcoding
@@ -48,7 +52,24 @@ class MsgpackTranscoder(Transcoder):
         return msgpack.packb(obj, default=self._default, strict_types=True, datetime=True)
 
     def decode(self, data: bytes) -> Any:
-        return _Decoding(self.names).decode(data)
+        return _Decoding(self.names, getattr(self._bulk, "rings", None)).decode(data)
+
+    @contextmanager
+    def decoding_in_bulk(self) -> Iterator[None]:
+        """The states this thread decodes within are completed when it ends: their rings
+        are unpacked then, all together (what an item holds at a time is too little for
+        numpy to pay). Nothing decoded within may be read before: its rings are empty.
+        Within another, it is that one's."""
+        local = self._bulk
+        if getattr(local, "rings", None) is not None:
+            yield
+            return
+        local.rings = []
+        try:
+            yield
+        finally:
+            rings, local.rings = local.rings, None
+        _unpacked(rings)
 
     def _default(self, obj: Any) -> msgpack.ExtType:
         kind = type(obj)
@@ -83,22 +104,34 @@ class MsgpackTranscoder(Transcoder):
         return None if rows is None else [transcoding.name, rows]
 
 
+Rings = list[tuple[list[Any], bytes]]
+"""Packed rings met while decoding: the list left in each one's place, and its bytes."""
+
+
+def _unpacked(rings: Rings) -> None:
+    """Fill the lists left in the rings' places with their points."""
+    if rings:
+        for (ring, _), points in zip(rings, unpack_rings([data for _, data in rings]),
+                                     strict=True):
+            ring += points
+
+
 class _Decoding:
     """One state being decoded: the rings met on the way are collected and unpacked
-    together at the end, into the lists left in their place."""
+    together at the end (or, in bulk, where ``pending`` says: see
+    :meth:`MsgpackTranscoder.decoding_in_bulk`) into the lists left in their place."""
 
-    __slots__ = ("names", "rings")
+    __slots__ = ("names", "pending", "rings")
 
-    def __init__(self, names: dict[str, Transcoding]) -> None:
+    def __init__(self, names: dict[str, Transcoding], pending: Rings | None) -> None:
         self.names = names
-        self.rings: list[tuple[list[Any], bytes]] = []
+        self.pending = pending
+        self.rings: Rings = [] if pending is None else pending
 
     def decode(self, data: bytes) -> Any:
         value = self._unpack(data)
-        if self.rings:
-            points = unpack_rings([payload for _, payload in self.rings])
-            for (ring, _), found in zip(self.rings, points, strict=True):
-                ring += found
+        if self.pending is None:
+            _unpacked(self.rings)
         return value
 
     def _unpack(self, data: bytes) -> Any:
@@ -192,21 +225,47 @@ def register_values(transcoder: MsgpackTranscoder, *classes: type) -> None:
 
 class AnnotationObjectTranscoding(PositionalTranscoding):
     """Positional, with coordinate rings packed as fixed-point integers where exact:
-    those of a whole tuple of objects at once."""
+    those of a whole tuple of objects at once, or of many items' objects prepared
+    together (:meth:`prepared`)."""
+
+    def __init__(self, cls: type,
+                 nested: dict[str, PositionalTranscoding] | None = None) -> None:
+        super().__init__(cls, nested)
+        self._local = threading.local()
+
+    @contextmanager
+    def prepared(self, objects: Iterable[Any]) -> Iterator[None]:
+        """The geometries of ``objects`` packed together now; within, this thread's
+        encodings of them take those (any other is packed when encoded)."""
+        geometries = [o.geometry for o in objects]
+        self._local.packed = {id(g): (g, p) for g, p in  # the geometry kept: its id stays
+                              zip(geometries, pack_geometries(geometries), strict=True)}
+        try:
+            yield
+        finally:
+            self._local.packed = None
 
     def encode(self, obj: Any) -> list[Any]:
         fields = super().encode(obj)
-        fields[2] = pack_geometry(fields[2])
+        fields[2] = self._packed([fields[2]])[0]
         return fields
 
     def rows(self, values: Sequence[Any]) -> list[list[Any]] | None:
         rows = super().rows(values)
         if rows is None:
             return None
-        for row, geometry in zip(rows, pack_geometries([row[2] for row in rows]),
-                                 strict=True):
+        for row, geometry in zip(rows, self._packed([row[2] for row in rows]), strict=True):
             row[2] = geometry
         return rows
+
+    def _packed(self, geometries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        ready = getattr(self._local, "packed", None)
+        if not ready:
+            return pack_geometries(geometries)
+        found = [ready.get(id(g)) for g in geometries]
+        if all(f is not None and f[0] is g for f, g in zip(found, geometries, strict=True)):
+            return [f[1] for f in found if f is not None]
+        return pack_geometries(geometries)
 
 
 class LedgerTranscoder(MsgpackTranscoder):
@@ -228,7 +287,13 @@ class LedgerTranscoder(MsgpackTranscoder):
         )
         tags = PositionalTranscoding(values.Tag)
         self.register(tags)
-        self.register(AnnotationObjectTranscoding(values.AnnotationObject, {"tags": tags}))
+        self._objects = AnnotationObjectTranscoding(values.AnnotationObject, {"tags": tags})
+        self.register(self._objects)
+
+    def encoding_in_bulk(self, objects: Iterable[Any]) -> AbstractContextManager[None]:
+        """Annotation objects about to be encoded (a batch of new items' objects): their
+        rings are packed together now, where one item's are too few for numpy to pay."""
+        return self._objects.prepared(objects)
 
     def encode(self, obj: Any) -> bytes:
         if type(obj) is dict and type(obj.get("geometry")) is dict:

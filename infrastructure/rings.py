@@ -32,12 +32,9 @@ from collections.abc import Sequence
 from functools import partial
 from itertools import accumulate, chain
 from operator import sub
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import msgpack
-
-if TYPE_CHECKING:
-    import numpy as np
 
 RING_CODE = 4
 _SCALES = (1, 10, 100, 1000)
@@ -49,9 +46,10 @@ _SWAP = sys.byteorder != "little"
 """The array module packs in the machine's order; stored rings are little-endian."""
 _FACTORS = tuple((float(scale),) for scale in _SCALES)
 """The scales as a column, to scale every coordinate by each at once."""
-BULK_POINTS = 256
+BULK_POINTS = 64
 """Below this many points in a lot, rings are handled one at a time: numpy's fixed cost
-per call would outweigh what it saves (an edit's few rings never import it)."""
+per call would outweigh what it saves (the one geometry an edit carries seldom reaches it,
+so an edit's encoding does not import numpy)."""
 
 _ext = partial(tuple.__new__, msgpack.ExtType)
 """An ExtType without its Python-level argument checks (codes and payloads are ours)."""
@@ -156,8 +154,7 @@ def pack_rings(rings: Sequence[list[Any]]) -> list[Any]:
         by_kind.setdefault(type(rings[i][0][0]), []).append(i)
     if len(by_kind) == 1 and len(regular) == len(rings):
         return _pack_kind(rings, next(iter(by_kind)))
-    out: list[Any] = [pack_ring(r) for r in rings] if len(regular) < len(rings) \
-        else list(rings)
+    out: list[Any] = list(rings)  # the irregular ones stay as they are (pack_ring's rule)
     for kind, indexes in by_kind.items():
         for i, value in zip(indexes, _pack_kind([rings[i] for i in indexes], kind),
                             strict=True):
@@ -195,11 +192,11 @@ def _pack_bulk(rings: Sequence[list[Any]], flat: list[Any], *, ints: bool) -> li
         given = np.array(flat, np.float64)
         with np.errstate(invalid="ignore", over="ignore"):
             scaled = np.rint(given * _FACTORS)  # every scale at once: (scales, coordinates)
-            fine = (scaled / _FACTORS == given) & (np.abs(scaled) <= _LIMIT)
+            fine = np.logical_and(scaled / _FACTORS == given, np.abs(scaled) <= _LIMIT)
         if 0.0 in flat:  # a negative zero would come back positive
-            fine &= ~(np.signbit(given) & (given == 0.0))
+            fine[:, np.signbit(given) & (given == 0.0)] = False
         fits = np.logical_and.reduceat(fine, starts * 2, axis=1)  # (scales, rings)
-        packable = fits.any(axis=0)
+        packable = np.logical_or.reduce(fits, axis=0)
         headers = fits.argmax(axis=0)
         values = scaled[headers.repeat(counts * 2), np.arange(len(given))].reshape(-1, 2)
         values[~packable.repeat(counts)] = 0

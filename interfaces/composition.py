@@ -64,8 +64,8 @@ def environment(settings: Settings) -> dict[str, str]:
         "COMPRESSOR_TOPIC": COMPRESSOR,
         "ANNOLEDGER_DB": settings.db_url,
         # Commands re-read only new events of a cached aggregate (one query, not two).
-        # Small on purpose: projects and recently edited items are what repeats; a large
-        # cache of items only makes the collector's full passes long (edit latency tail).
+        # It holds projects and system aggregates: items are never cached
+        # (LedgerCore.get_item says why).
         "AGGREGATE_CACHE_MAXSIZE": "512",
     }
     if settings.cipher_key:

@@ -13,14 +13,14 @@ from __future__ import annotations
 import gc
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import replace
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import Mapper, StoredEvent
 
-from application.ports import LedgerStore
+from application.ports import BulkDecoding, LedgerStore
 from domain.item import Item
 from domain.state import ItemState
 
@@ -42,7 +42,9 @@ def gc_paused() -> Iterator[None]:
 def load_items(
     store: LedgerStore, mapper: Mapper[UUID], wanted: Mapping[UUID, int], interval: int
 ) -> Iterator[Item]:
-    """Yield each wanted item as it stood at its wanted version (in batches)."""
+    """Yield each wanted item as it stood at its wanted version (in batches). A batch's
+    events are all decoded before any is applied, so that a transcoder that decodes in
+    bulk (:class:`~application.ports.BulkDecoding`) completes them together."""
     ids = list(wanted)
     for start in range(0, len(ids), BATCH):
         batch = ids[start:start + BATCH]
@@ -52,18 +54,31 @@ def load_items(
         groups: dict[int, list[UUID]] = defaultdict(list)
         for i in batch:
             groups[snap_at[i] if i in snaps else 0].append(i)
-        for gt, group in groups.items():
-            tails: dict[UUID, list[StoredEvent]] = defaultdict(list)
-            for e in store.stream_events(group, gt):
-                tails[_uuid(e.originator_id)].append(e)
-            for i in group:
-                agg: Any = _event(mapper, snaps[i]).mutate(None) if gt else None
-                for e in tails[i]:
-                    if e.originator_version > wanted[i]:
-                        break
-                    agg = _event(mapper, e).mutate(agg)
-                if agg is not None:
-                    yield agg
+        decoded: list[list[Any]] = []
+        with _in_bulk(mapper):
+            for gt, group in groups.items():
+                tails: dict[UUID, list[StoredEvent]] = defaultdict(list)
+                for e in store.stream_events(group, gt):
+                    tails[_uuid(e.originator_id)].append(e)
+                for i in group:
+                    events = [_event(mapper, snaps[i])] if gt else []
+                    for e in tails[i]:
+                        if e.originator_version > wanted[i]:
+                            break
+                        events.append(_event(mapper, e))
+                    decoded.append(events)
+        for events in decoded:
+            agg: Any = None
+            for event in events:
+                agg = event.mutate(agg)
+            if agg is not None:
+                yield agg
+
+
+def _in_bulk(mapper: Mapper[UUID]) -> AbstractContextManager[None]:
+    transcoder = mapper.transcoder
+    return transcoder.decoding_in_bulk() if isinstance(transcoder, BulkDecoding) \
+        else nullcontext()
 
 
 def load_states(

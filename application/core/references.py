@@ -43,8 +43,8 @@ def restored_id(project_id: UUID, source_item: UUID) -> UUID:
 def reference_rows(project_id: UUID, versions: Mapping[UUID, int]
                    ) -> list[tuple[UUID, int, UUID]]:
     """``(source item, version, restored id)`` for each item of the version restored
-    into ``project_id``, ordered by restored id: the database then adds them to its
-    index of item ids in order, touching each page of it once."""
+    into ``project_id``, ordered by source item: the database then reads the source's
+    rows in the order of its index on item ids, touching each page of it once."""
     rows = [(item_id, version, restored_id(project_id, item_id))
             for item_id, version in versions.items()]
     rows.sort(key=lambda row: row[0].int)

@@ -15,6 +15,7 @@ HTTP), whose images go into the media store and whose links must be data
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from uuid import UUID
@@ -26,7 +27,7 @@ from application.core.loading import gc_paused
 from application.core.progress import ProgressFn, no_progress
 from application.core.recorded import RecordedOperations
 from application.items.items import assign_id
-from application.ports import FormatAdapters, ProjectWrite
+from application.ports import BulkEncoding, FormatAdapters, ProjectWrite
 from application.transfer.sync import plan_meta, sync_item
 from application.views.projects import ImportResult
 from domain.digest import meta_hash
@@ -77,13 +78,15 @@ class Imports:
         into: UUID | None, images: Path | None, progress: ProgressFn,
         closing: Closing = None,
     ) -> ImportResult:
-        with gc_paused():  # a whole project's small objects all live on: no collector passes
+        # A whole project's small objects all live until written: a collector pass would
+        # only walk them all (re-enabled between reading and writing, the first one does).
+        with gc_paused():
             source, locate = self.formats.read(fmt, path, images=images, progress=progress)
-        if into is not None:
-            return self._sync(into, source, ctx, progress=progress, locate=locate,
-                              closing=closing)
-        return self._new_project(source, ctx, name=name, progress=progress, locate=locate,
-                                 closing=closing)
+            if into is not None:
+                return self._sync(into, source, ctx, progress=progress, locate=locate,
+                                  closing=closing)
+            return self._new_project(source, ctx, name=name, progress=progress,
+                                     locate=locate, closing=closing)
 
     def from_upload(
         self, fmt: str, path: Path, ctx: Context, *, name: str | None = None,
@@ -93,12 +96,13 @@ class Imports:
         """Import files a client sent (unpacked at ``path``, deleted after the request):
         their images are stored in the media store, their links must be allowed ones, and
         a store reference only to bytes ``may_link_stored`` allows."""
-        with gc_paused():
+        with gc_paused():  # as from_files
             source, locate = self.formats.read(fmt, path, progress=progress,
                                                uploaded=True, may_link_stored=may_link_stored)
-        if into is not None:
-            return self.sync(into, source, ctx, progress=progress, locate=locate)
-        return self.new_project(source, ctx, name=name, progress=progress, locate=locate)
+            if into is not None:
+                return self.sync(into, source, ctx, progress=progress, locate=locate)
+            return self.new_project(source, ctx, name=name, progress=progress,
+                                    locate=locate)
 
     def new_project(
         self, source: ProjectState, ctx: Context, *, name: str | None = None,
@@ -178,7 +182,8 @@ class Imports:
                     raise exc.within(locate(_path(meta, state))) from None
                 done += 1
                 if len(pending) >= BATCH_ITEMS:
-                    yield item_batch(project_id, pending)
+                    with self._prepared(pending):
+                        yield item_batch(project_id, pending)
                     progress(done, len(wanted) + len(current))
                     pending = []
             for key, entry in current.items():
@@ -188,7 +193,8 @@ class Imports:
                     pending.append(item)
                 done += 1
             if pending:
-                yield item_batch(project_id, pending)
+                with self._prepared(pending):
+                    yield item_batch(project_id, pending)
             progress(done, done)
 
         with gc_paused():
@@ -209,9 +215,18 @@ class Imports:
             except ValidationError as exc:
                 raise exc.within(locate(_path(meta, state))) from None
             if len(pending) >= BATCH_ITEMS or done == total:
-                yield item_batch(project_id, pending)
+                with self._prepared(pending):  # the batch is encoded while this waits
+                    yield item_batch(project_id, pending)
                 progress(done, total)
                 pending = []
+
+    def _prepared(self, items: list[Item]) -> AbstractContextManager[None]:
+        """The batch's annotation objects shown to the transcoder together, when it can
+        encode them faster so (:class:`~application.ports.BulkEncoding`)."""
+        transcoder = self.core.mapper.transcoder
+        if not isinstance(transcoder, BulkEncoding):
+            return nullcontext()
+        return transcoder.encoding_in_bulk(o for item in items for o in item.objects.values())
 
     def result(self, project_id: UUID, events: int) -> ImportResult:
         head = self.core.store.head(project_id)

@@ -29,7 +29,7 @@ from typing import Any
 from uuid import UUID
 
 from application.ports import LogRecord, ManifestEntry, StoredVersionManifest
-from application.versions.manifest_tree import hash_prefix, is_boundary
+from application.versions.manifest_tree import cut_as_ids_say, hash_prefix
 from domain.digest import item_hash
 from domain.item import Item
 from domain.values import Version
@@ -118,7 +118,8 @@ def _at_position(m: StoredVersionManifest, live: Mapping[UUID, int],
     entries: list[ManifestEntry] = []
     for n, (last, chunk_key) in enumerate(root.chunks):
         chunk = m.chunks.get(chunk_key, [])
-        if not chunk or chunk[-1].item_id != last or not _cut(chunk, n == len(root.chunks) - 1):
+        if not chunk or chunk[-1].item_id != last or not cut_as_ids_say(
+                chunk, n == len(root.chunks) - 1):
             yield key, f"chunk {chunk_key.hex()[:12]} is not cut where its item ids say"
             return
         entries.extend(chunk)
@@ -134,14 +135,6 @@ def _at_position(m: StoredVersionManifest, live: Mapping[UUID, int],
         yield key, f"the root counts {root.items} items, its entries {len(entries)}"
     if root.classes != sums:
         yield key, "the root's objects per class differ from the log's"
-
-
-def _cut(chunk: list[ManifestEntry], final: bool) -> bool:
-    """Whether the chunk ends at its first boundary item (the final chunk may end after
-    its last item without one)."""
-    if any(is_boundary(e.item_id) for e in chunk[:-1]):
-        return False
-    return final or is_boundary(chunk[-1].item_id)
 
 
 def _versions_text(found: Mapping[bytes, int], want: Mapping[bytes, int]) -> str:

@@ -1,15 +1,18 @@
 """Manifests cut into content-addressed chunks, rebuilt and compared by what changed.
 
 A manifest lists every item of a project at a log position (its version and content
-hash: :class:`application.ports.ManifestEntry`), sorted by item id and cut after each
-*boundary* item, one whose id hashes to a multiple of :data:`FANOUT`. Where the cuts
-fall depends on the ids alone, never on what came before them, so a change rewrites the
-chunk of each changed item (a boundary item added or removed splits or joins two
-chunks) and every other chunk keeps its bytes and its key, as the leaves of git trees
-and of Dolt's prolly trees do. Chunks average :data:`FANOUT` entries at any project
-size; the root lists them by their last item id, with the sums over every item (items,
-objects per class), which a build keeps up to date from the counts of the items that
-changed alone.
+hash: :class:`application.ports.ManifestEntry`), sorted by item id and cut into chunks:
+a chunk ends at its first *boundary* item (one whose id hashes to an even number) from
+its :data:`MIN_ENTRIES`-th entry on. Where the cuts fall depends on the ids since the
+last cut alone, so an edit rewrites the chunk of each changed item, an item added or
+removed re-cuts from its chunk until a cut falls where one fell before (a chunk or two),
+and every other chunk keeps its bytes and its key, as the leaves of git trees and of
+Dolt's prolly trees do. Chunks hold 4 entries on average at any project size, seldom
+many more (the larger a chunk, the likelier an edit lands in it: a cut at every
+boundary item would make the chunk an edit rewrites hold 7 on average; this makes it
+4.5). The root lists the chunks by their last item id, with the sums over every item
+(items, objects per class), which a build keeps up to date from the counts of the
+items that changed alone.
 
 Two manifests are compared by their chunk keys: a chunk both list holds the same
 entries on both sides, so only the chunks one of them lacks are read.
@@ -25,11 +28,11 @@ from hashlib import blake2b
 
 from application.ports import ManifestEntry, ManifestRoot
 
-FANOUT = 8
-"""Entries per chunk, on average. A version writes the chunk of each changed item
-(about FANOUT entries of some 35 bytes) and the root's changed lines (some 35 bytes per
-chunk): with 1% of 3,000 items changed, 8 writes about 9 KiB; 4 about 5 KiB, but the
-root, read whole by every compare, doubles."""
+MIN_ENTRIES = 3
+"""No chunk ends before its third entry. A version writes the chunk of each changed item
+(some 35 bytes an entry) and a line of the root per changed chunk (some 35 bytes): with
+1% of 3,000 items changed, chunks of 4 write about 5 KiB, of 8 twice as much; smaller
+ones would make the root, which every compare reads whole, longer."""
 
 Flat = tuple[int, ...]
 """Objects per class, flat: ``(class id, count, class id, count, ...)``."""
@@ -61,19 +64,31 @@ class Built:
 
 
 def is_boundary(item_id: bytes) -> bool:
-    """Whether a chunk ends with this item (about one item in :data:`FANOUT`)."""
-    digest = blake2b(item_id, digest_size=4).digest()
-    return int.from_bytes(digest, "big") % FANOUT == 0
+    """Whether a chunk may end with this item (about one item in two)."""
+    return blake2b(item_id, digest_size=1).digest()[0] % 2 == 0
+
+
+def ends(item_id: bytes, size: int) -> bool:
+    """Whether a chunk ends with this item, its ``size``-th entry."""
+    return size >= MIN_ENTRIES and is_boundary(item_id)
+
+
+def cut_as_ids_say(chunk: Sequence[ManifestEntry], final: bool) -> bool:
+    """Whether ``chunk`` ends at its first cut and nowhere before (the final chunk of a
+    manifest may end after its last item without one)."""
+    if not chunk or any(ends(e.item_id, n) for n, e in enumerate(chunk[:-1], 1)):
+        return False
+    return final or ends(chunk[-1].item_id, len(chunk))
 
 
 def cut(entries: Sequence[ManifestEntry]) -> tuple[list[list[ManifestEntry]],
                                                    list[ManifestEntry]]:
-    """Chunks ending at boundary items, and the entries after the last boundary."""
+    """Chunks ending where the ids say, and the entries after the last cut."""
     pieces: list[list[ManifestEntry]] = []
     piece: list[ManifestEntry] = []
     for entry in entries:
         piece.append(entry)
-        if is_boundary(entry.item_id):
+        if ends(entry.item_id, len(piece)):
             pieces.append(piece)
             piece = []
     return pieces, piece

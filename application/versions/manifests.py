@@ -100,8 +100,10 @@ class Manifests:
     def _build(self, project_id: UUID, position: int, base: ManifestRoot | None) -> Built:
         known: dict[tuple[bytes, int], Flat] = {}
         if base is None or base.position > position:
-            head = self.store.entries_at_head(project_id)
-            if head.position == position:  # the catalog is the manifest (the first version)
+            head = self.store.entries_at_head(project_id, position)
+            if head.position >= position and not self.states.changes(
+                    project_id, position, head.position)[0]:
+                # no item changed since: the catalog is the manifest (the first version's)
                 known.update(((e.item_id, e.version), head.classes[e.item_id])
                              for e in head.entries)
                 return build(position, head.meta_version, None,

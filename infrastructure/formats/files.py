@@ -40,7 +40,7 @@ def set_max_json_file(limit: int) -> None:
     _max_json_file = limit
 
 
-def open_regular(path: Path, label: str) -> BinaryIO:
+def open_regular(path: str | Path, label: str) -> BinaryIO:
     """Open ``path`` for reading if it is a regular file; a device (``/dev/zero``), a pipe,
     a socket or a directory is refused naming ``label``. Opened without blocking and checked
     on the opened descriptor, so a FIFO cannot stall the import and a swap after a check
@@ -62,7 +62,7 @@ def open_regular(path: Path, label: str) -> BinaryIO:
     return os.fdopen(fd, "rb")
 
 
-def load_json(path: Path, label: str, *, limit: int | None = None) -> Any:
+def load_json(path: str | Path, label: str, *, limit: int | None = None) -> Any:
     """Parse a JSON file; errors name ``label`` (the file as the user knows it) and line.
     Only a regular file of at most ``limit`` bytes (default: :func:`max_json_file`) is read:
     the whole file and its parsed objects are held in memory."""

@@ -93,21 +93,19 @@ def _read(
     parts = read_meta(load_json(root / "meta.json", "meta.json"))
     datasets, dirs = _find_datasets(root)
     meta = MetaState(root.name, parts.classes, parts.tag_metas, datasets, parts.extra)
-    jobs = [
+    jobs = [  # names, not paths: a Path per file would cost more than reading its JSON
         (ds_id, dirs[ds_id], ann)
         for ds_id in sorted(dirs)
-        for ann in sorted((dirs[ds_id] / "ann").iterdir())
-        if ann.name.endswith(".json")  # any kind of file: load_json reads regular ones only
+        for ann in sorted(os.listdir(dirs[ds_id] / "ann"))
+        if ann.endswith(".json")  # any kind of file: load_json reads regular ones only
     ]
     reader = _ItemReader(root, meta, media)
     state = ProjectState(meta)
     sources: dict[str, str] = {}
-    for done, (ds_id, ds_dir, ann_path) in enumerate(jobs, 1):
-        item = reader.read(ds_id, ds_dir, ann_path)
+    for done, (ds_id, ds_dir, ann_name) in enumerate(jobs, 1):
+        item, file = reader.read(ds_id, ds_dir, ann_name)
         state.items[(ds_id, item.name)] = item
-        sources[f"{meta.dataset_path(ds_id)}/{item.name}"] = (
-            ann_path.relative_to(root).as_posix()
-        )
+        sources[f"{meta.dataset_path(ds_id)}/{item.name}"] = file
         if progress is not None:
             progress(done, len(jobs))
     return state, sources
@@ -153,16 +151,17 @@ class _ItemReader:
         self.dirs: dict[Path, str] = {}
         self.listed: dict[tuple[Path, str], frozenset[str]] = {}
 
-    def read(self, ds_id: int, ds_dir: Path, ann_path: Path) -> ItemState:
-        file = ann_path.relative_to(self.root).as_posix()
-        name = ann_path.name[: -len(".json")]
+    def read(self, ds_id: int, ds_dir: Path, ann_name: str) -> tuple[ItemState, str]:
+        """The item ``ann/<ann_name>`` annotates, and that file relative to the root."""
+        file = f"{self._rel(ds_dir)}/ann/{ann_name}"
+        name = ann_name[: -len(".json")]
         if not name:
             raise ValidationError(file, "an annotation file needs an item name before .json")
         name = self._item_name(ds_id, ds_dir, name, file)
         other = self.seen.setdefault((ds_id, unicodedata.normalize("NFC", name)), file)
         if other != file:
             raise ValidationError(file, f"duplicate item name {name!r} (also {other})")
-        data = load_json(ann_path, file)
+        data = load_json(os.path.join(ds_dir, "ann", ann_name), file)
         if not isinstance(data, dict):
             raise ValidationError(file, "must be a JSON object")
         size = data.get("size")
@@ -183,14 +182,18 @@ class _ItemReader:
         if image is not None:
             image = _reconcile(raw, image, media, meta)
         return ItemState(ds_id, name, media, ann.tags, ann.objects, ann.description,
-                         info=item_info(image, meta, ann.extra))
+                         info=item_info(image, meta, ann.extra)), file
 
-    def _label(self, ds_dir: Path, folder: str, name: str) -> str:
-        """``<dataset>/<folder>/<name>.json`` relative to the root: what errors name."""
+    def _rel(self, ds_dir: Path) -> str:
+        """The dataset's folder relative to the root (``a/datasets/b``)."""
         rel = self.dirs.get(ds_dir)
         if rel is None:
             rel = self.dirs[ds_dir] = ds_dir.relative_to(self.root).as_posix()
-        return f"{rel}/{folder}/{name}.json"
+        return rel
+
+    def _label(self, ds_dir: Path, folder: str, name: str) -> str:
+        """``<dataset>/<folder>/<name>.json`` relative to the root: what errors name."""
+        return f"{self._rel(ds_dir)}/{folder}/{name}.json"
 
     def _has(self, ds_dir: Path, folder: str, name: str) -> bool:
         """Whether the dataset's ``folder`` holds ``<name>.json`` (each folder is listed
@@ -249,8 +252,8 @@ class _ItemReader:
 
     def _media(self, ds_dir: Path, name: str, width: int, height: int,
                image: ImageInfo | None, legacy: MediaLink | None) -> MediaLink:
-        pixels = ds_dir / "img" / name
-        found = self.media.pixels(pixels, pixels.relative_to(self.root).as_posix(), width, height)
+        found = self.media.pixels(ds_dir / "img" / name, f"{self._rel(ds_dir)}/img/{name}",
+                                  width, height)
         info_file = self._label(ds_dir, "img_info", name)
         if image is not None:
             for key, value, own in (("width", image.width, width),

@@ -114,15 +114,15 @@ class _Writer:
         """The files of ``item``, encoded (its folders made)."""
         meta = self.meta
         folder = self.folders.get(item.dataset_id)
-        field = f"items[{meta.dataset_path(item.dataset_id)}/{item.name}]" \
-            if folder is not None else f"items[{item.name}]"
-        _check_name(item.name, f"{field}.name")
-        if folder is None:
-            raise ValidationError(f"{field}.dataset_id", f"unknown dataset {item.dataset_id}")
         try:
+            _check_name(item.name, "name")
+            if folder is None:
+                raise ValidationError("dataset_id", f"unknown dataset {item.dataset_id}")
             ann = annotation_json(meta, item)
-        except ValidationError as exc:
-            raise exc.within(field) from None
+        except ValidationError as exc:  # named only then: most items are written as they are
+            where = f"{meta.dataset_path(item.dataset_id)}/{item.name}" \
+                if folder is not None else item.name
+            raise exc.within(f"items[{where}]") from None
         name = item.name  # paths as strings: pathlib's parsing would cost more than the write
         files: list[File] = [
             (f"{folder}ann{os.sep}{name}.json", json_bytes(ann)),

@@ -10,9 +10,10 @@ A whole root is msgpack ``[position, meta version, items, classes, lasts, keys]`
 (classes flat, lasts and keys concatenated); its *digest* is the first 16 bytes of
 the sha256 of those bytes, whichever way the root is stored. A root stored as changes
 is msgpack ``[position, meta version, items, classes, gone, lasts, keys]``: the classes
-whose count changed (with their new count, 0 for none), the indexes of the base root's
-chunks it no longer lists and the chunks it lists that the base does not, so a version
-that changed 1% of a project stores a line per changed chunk instead of one per chunk.
+whose count changed (with their new count, 0 for none), the last item ids of the base
+root's chunks that no chunk ends with any more, and the chunks it lists that the base
+does not, so a version that changed 1% of a project stores a line per changed chunk
+instead of one per chunk.
 """
 
 from __future__ import annotations
@@ -64,10 +65,9 @@ def unpack_root(data: bytes) -> ManifestRoot:
 
 def pack_changes(root: ManifestRoot, base: ManifestRoot) -> bytes:
     """``root`` as what differs from ``base``."""
-    now = set(root.chunks)
-    before = set(base.chunks)
-    gone = [n for n, pair in enumerate(base.chunks) if pair not in now]
-    new = [pair for pair in root.chunks if pair not in before]
+    now, before = dict(root.chunks), dict(base.chunks)
+    gone = b"".join(last for last in before if last not in now)
+    new = [(last, key) for last, key in root.chunks if before.get(last) != key]
     counts, was = dict(root.classes), dict(base.classes)
     classes = [n for c in sorted(counts.keys() | was.keys()) if counts.get(c) != was.get(c)
                for n in (c, counts.get(c, 0))]
@@ -77,16 +77,34 @@ def pack_changes(root: ManifestRoot, base: ManifestRoot) -> bytes:
 
 def apply_changes(base: ManifestRoot, data: bytes) -> ManifestRoot:
     """The root that ``data`` (from :func:`pack_changes`) describes against ``base``."""
-    position, meta_version, items, classes, gone, lasts, keys = msgpack.unpackb(data)
-    dropped = set(gone)
-    if dropped and not 0 <= min(dropped) <= max(dropped) < len(base.chunks):
-        raise IndexError("the changes drop a chunk the base does not list")
-    kept = [pair for n, pair in enumerate(base.chunks) if n not in dropped]
-    counts = dict(base.classes)
-    counts.update(zip(classes[::2], classes[1::2], strict=True))
-    return _root(position, meta_version, items,
-                 [n for c in sorted(counts) if counts[c] for n in (c, counts[c])],
-                 tuple(sorted(kept + _pairs(lasts, keys))))
+    reading = Resolving(base)
+    reading.apply(data)
+    return reading.root()
+
+
+class Resolving:
+    """A root read through a chain of changes: each applied in the time of its own
+    size, the root built once at the end (a chain of 20 changes to a root of 25,000
+    chunks costs one pass over them, not 20)."""
+
+    def __init__(self, whole: ManifestRoot) -> None:
+        self.head = (whole.position, whole.meta_version, whole.items)
+        self.classes = dict(whole.classes)
+        self.chunks = dict(whole.chunks)
+
+    def apply(self, data: bytes) -> None:
+        position, meta_version, items, classes, gone, lasts, keys = msgpack.unpackb(data)
+        if len(gone) % ID or len(classes) % 2:
+            raise ValueError("the changes' chunks or class sums are cut short")
+        for i in range(0, len(gone), ID):
+            del self.chunks[gone[i:i + ID]]  # KeyError: not a change of this root
+        self.chunks.update(_pairs(lasts, keys))
+        self.classes.update(zip(classes[::2], classes[1::2], strict=True))
+        self.head = (position, meta_version, items)
+
+    def root(self) -> ManifestRoot:
+        return _root(*self.head, [n for c in sorted(self.classes) if self.classes[c]
+                                  for n in (c, self.classes[c])], sorted(self.chunks.items()))
 
 
 def _root(position: int, meta_version: int, items: int, classes: list[int],

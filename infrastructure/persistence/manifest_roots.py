@@ -2,13 +2,15 @@
 
 A row of ``<name>_manifest_roots`` holds a root whole, or the changes from the root of
 its ``base`` version (:mod:`infrastructure.persistence.manifest_codec`). Reading one
-reads its chain of rows back to a whole root in one query, applies the changes in
-order and checks the result against the row's digest; roots read on the way are kept,
-so reading every version's (as ``verify`` does) decodes each row once.
+reads its chain of rows back to a whole root (or to a root already read and checked) in
+one query, applies the changes in order and checks the result against the row's digest.
+Roots read are kept, so reading every version's in order (as ``verify`` does) decodes
+each row once, and a compare's second root starts from its first.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from uuid import UUID
 
@@ -18,7 +20,7 @@ from sqlalchemy import Connection
 from application.ports import ManifestRoot
 from infrastructure.persistence.manifest_codec import (
     UNREADABLE,
-    apply_changes,
+    Resolving,
     key_of,
     pack_root,
     unpack_root,
@@ -43,7 +45,10 @@ class RootRow:
 class RootRows:
     """The roots stored for one project's versions, as one connection sees them."""
 
-    def __init__(self, conn: Connection, tables: Tables, project_id: UUID) -> None:
+    def __init__(self, conn: Connection, tables: Tables, project_id: UUID,
+                 known: Mapping[int, tuple[bytes, ManifestRoot]] | None = None) -> None:
+        """``known``: roots read before (version -> digest, root), used where the row
+        still holds that digest."""
         t = self.table = tables.manifest_roots
         self.conn, self.project_id = conn, project_id
         self.rows = {r.number: RootRow(r.number, r.position, r.base, bytes(r.digest), r.size)
@@ -51,9 +56,10 @@ class RootRows:
                          t.c.number, t.c.position, t.c.base, t.c.digest,
                          sa.func.length(t.c.data).label("size")).where(
                          t.c.project_id == project_id))}
-        self.roots: dict[int, ManifestRoot] = {}
-        """Roots decoded so far; those in ``checked`` matched their digest."""
-        self.checked: set[int] = set()
+        self.roots: dict[int, ManifestRoot] = {
+            n: root for n, (digest, root) in (known or {}).items()
+            if n in self.rows and self.rows[n].digest == digest}
+        """Roots read that matched their row's digest."""
 
     def latest_first(self, lte: int) -> list[int]:
         """The versions with a stored root at or before position ``lte``, latest first."""
@@ -69,23 +75,21 @@ class RootRows:
 
     def get(self, number: int) -> ManifestRoot:
         """Version ``number``'s root, checked against its digest."""
-        if number in self.checked:
+        if number in self.roots:
             return self.roots[number]
         chain = self._chain(number)
         data = self._data([n for n in chain if n not in self.roots])
-        root: ManifestRoot | None = None
-        for n in chain:
-            if n not in self.roots:
-                try:
-                    self.roots[n] = unpack_root(data[n]) if root is None else apply_changes(
-                        root, data[n])
-                except UNREADABLE as exc:
-                    raise Unreadable(f"root of version {n} cannot be decoded: {exc}") from exc
-            root = self.roots[n]
-        assert root is not None
+        n = chain[0]
+        try:
+            reading = Resolving(self.roots[n] if n in self.roots else unpack_root(data[n]))
+            for n in chain[1:]:
+                reading.apply(data[n])
+            root = reading.root()
+        except UNREADABLE as exc:
+            raise Unreadable(f"root of version {n} cannot be decoded: {exc!r}") from exc
         if key_of(pack_root(root)) != self.rows[number].digest:
             raise Unreadable(f"root of version {number} does not match its digest")
-        self.checked.add(number)
+        self.roots[number] = root
         return root
 
     def holds(self, number: int, root: ManifestRoot) -> bool:
@@ -106,7 +110,7 @@ class RootRows:
         return float("inf")
 
     def _chain(self, number: int) -> list[int]:
-        """The versions to read, from one whole or already decoded up to ``number``."""
+        """The versions to read, from one whole or already read up to ``number``."""
         chain, n = [], number
         while True:
             row = self.rows.get(n)

@@ -13,6 +13,7 @@ root whole: a root whose rows do not give it back is not read
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Collection, Iterator, Mapping, Sequence
 from uuid import UUID
 
@@ -34,12 +35,19 @@ from infrastructure.persistence.manifest_roots import RootRows, Unreadable
 from infrastructure.persistence.schema import Tables
 
 BATCH = 500
+RECENT = 4
+"""Roots kept once read (one of 100,000 items takes some 4 MB): a compare's two, and the
+latest version's, which the next version is built from."""
 
 
 class SqlManifestStore:
     def __init__(self, engine: Engine, tables: Tables) -> None:
         self.engine = engine
         self.tables = tables
+        self.recent: dict[tuple[UUID, int], tuple[bytes, ManifestRoot]] = {}
+        """(project, version) -> (digest, root): roots read or written lately, used while
+        their row holds the same digest (``verify`` always reads the rows)."""
+        self.lock = threading.Lock()
 
     def seal(self, entries: Sequence[ManifestEntry]) -> bytes:
         return key_of(pack_chunk(entries))
@@ -50,21 +58,25 @@ class SqlManifestStore:
 
     def root(self, project_id: UUID, number: int) -> ManifestRoot | None:
         with reading(self.engine, consistent=True) as conn:
-            return RootRows(conn, self.tables, project_id).readable(number)
+            rows = self._rows(conn, project_id)
+            root = rows.readable(number)
+        self._keep(project_id, rows, number)
+        return root
 
     def latest_root(self, project_id: UUID, lte: int) -> tuple[int, ManifestRoot] | None:
         with reading(self.engine, consistent=True) as conn:
-            rows = RootRows(conn, self.tables, project_id)
+            rows = self._rows(conn, project_id)
             for number in rows.latest_first(lte):
                 root = rows.readable(number)
                 if root is not None:
+                    self._keep(project_id, rows, number)
                     return number, root
         return None
 
-    def entries_at_head(self, project_id: UUID) -> ManifestAtHead:
+    def entries_at_head(self, project_id: UUID, position: int) -> ManifestAtHead:
         t, ev = self.tables.items, self.tables.events
         with reading(self.engine, consistent=True) as conn:
-            position = conn.execute(sa.select(self.tables.projects.c.position).where(
+            head = conn.execute(sa.select(self.tables.projects.c.position).where(
                 self.tables.projects.c.project_id == project_id)).scalar() or 0
             meta_version = conn.execute(sa.select(sa.func.max(ev.c.originator_version)).where(
                 ev.c.originator_id == project_id, ev.c.position <= position)).scalar() or 0
@@ -76,7 +88,7 @@ class SqlManifestStore:
                 entries.append(ManifestEntry(i.bytes, v, bytes.fromhex(h)[:ID]))
                 classes[i.bytes] = _flat_classes(c)
         entries.sort()
-        return ManifestAtHead(int(position), int(meta_version), entries, classes)
+        return ManifestAtHead(int(head), int(meta_version), entries, classes)
 
     def save(self, project_id: UUID, number: int, root: ManifestRoot,
              chunks: Mapping[bytes, Sequence[ManifestEntry]],
@@ -90,7 +102,7 @@ class SqlManifestStore:
         whole = pack_root(root)
         t, c = self.tables.manifest_roots, self.tables.manifest_chunks
         with writing(self.engine) as conn:
-            stored = RootRows(conn, self.tables, project_id)
+            stored = self._rows(conn, project_id)
             if number in stored.rows:
                 if stored.readable(number) is not None:
                     return
@@ -107,6 +119,24 @@ class SqlManifestStore:
             conn.execute(t.insert().values(project_id=project_id, number=number,
                                            position=root.position, base=against,
                                            digest=key_of(whole), data=data))
+        self._remember(project_id, number, key_of(whole), root)
+
+    def _rows(self, conn: Connection, project_id: UUID) -> RootRows:
+        with self.lock:
+            known = {n: seen for (p, n), seen in self.recent.items() if p == project_id}
+        return RootRows(conn, self.tables, project_id, known)
+
+    def _keep(self, project_id: UUID, rows: RootRows, number: int) -> None:
+        if number in rows.roots:
+            self._remember(project_id, number, rows.rows[number].digest, rows.roots[number])
+
+    def _remember(self, project_id: UUID, number: int, digest: bytes,
+                  root: ManifestRoot) -> None:
+        with self.lock:
+            self.recent.pop((project_id, number), None)
+            self.recent[project_id, number] = (digest, root)
+            while len(self.recent) > RECENT:
+                del self.recent[next(iter(self.recent))]
 
 
 def _smaller(stored: RootRows, number: int, whole: bytes, root: ManifestRoot,

@@ -192,11 +192,11 @@ def test_roots_stored_as_changes_read_back_and_start_whole_again(
     app: Ledger, ctx: Context, settings: Settings
 ) -> None:
     work = Workload.start(app, ctx, items=200)
-    roots = []
+    roots: list[ManifestRoot] = []
     for _ in range(12):
         app.versions.create(work.pid, ctx)
         roots.append(stored_root(app, work.pid, len(roots) + 1))
-        for _ in range(3):
+        for _ in range(6):
             work.edit()
     rows = execute(app, "SELECT number, base, length(data) FROM annoledger_manifest_roots "
                         "ORDER BY number")
@@ -282,16 +282,18 @@ def test_verify_names_a_chunk_whose_bytes_changed_and_compare_stays_right(
 
 @pytest.mark.parametrize("number", [1, 2], ids=["the whole root", "the changes"])
 def test_a_damaged_root_is_named_by_verify_and_rebuilt_for_compare(
-    app: Ledger, versioned: Workload, number: int
+    versioned: Workload, settings: Settings, number: int
 ) -> None:
     """Version 2's root is stored as changes to version 1's; a damaged row is not read
     (nor is any root the digest of its own row says was read wrong through it): compare
     rebuilds it from the log and stores it again."""
     pid = versioned.pid
-    data = execute(app, "SELECT data FROM annoledger_manifest_roots WHERE number = :n",
-                   n=number)[0][0]
-    execute(app, "UPDATE annoledger_manifest_roots SET data = :d WHERE number = :n",
+    data = execute(versioned.app, "SELECT data FROM annoledger_manifest_roots "
+                   "WHERE number = :n", n=number)[0][0]
+    execute(versioned.app, "UPDATE annoledger_manifest_roots SET data = :d WHERE number = :n",
             d=bytes(data[:-1]) + bytes([data[-1] ^ 1]), n=number)
+    dispose_engines()
+    app = build_ledger(settings)  # a process that has not read the roots before
     table, key, reason = _verify_fails(app, pid)
     assert (table, key) == ("version manifests", f"version {number}")
     assert f"root of version {number} does not match its digest" in reason

@@ -14,12 +14,13 @@ import pytest
 
 from application.ports import ManifestEntry, ManifestRoot
 from application.versions.manifest_tree import (
-    FANOUT,
+    MIN_ENTRIES,
     Counts,
     Flat,
     ReadChunks,
     build,
     cut,
+    cut_as_ids_say,
     differing,
     is_boundary,
 )
@@ -112,18 +113,23 @@ def test_a_root_built_from_changes_equals_one_cut_from_scratch() -> None:
         root = built.root
     assert root.items == len(items)
     sizes = [len(store[k]) for _, k in root.chunks]
-    assert len(sizes) > 10 and 0.5 * FANOUT < sum(sizes) / len(sizes) < 2 * FANOUT
+    assert len(sizes) > 10 and 3 < sum(sizes) / len(sizes) < 5
 
 
-def test_chunks_end_at_boundary_items_only() -> None:
-    ids = sorted(UUID(int=random.Random(n).getrandbits(128)).bytes for n in range(300))
+def test_chunks_end_at_their_first_boundary_item_from_their_third_entry() -> None:
+    ids = sorted(UUID(int=random.Random(n).getrandbits(128)).bytes for n in range(3000))
     objects = Objects(random.Random(1))
     pieces, rest = cut([objects.entry(i) for i in ids])
     assert sum(map(len, pieces)) + len(rest) == len(ids)
-    for piece in pieces:
-        assert is_boundary(piece[-1].item_id)
-        assert not any(is_boundary(e.item_id) for e in piece[:-1])
-    assert not any(is_boundary(e.item_id) for e in rest)
+    for piece, after in zip(pieces, [*pieces[1:], rest], strict=True):
+        assert len(piece) >= MIN_ENTRIES and is_boundary(piece[-1].item_id)
+        assert not any(is_boundary(e.item_id) for e in piece[MIN_ENTRIES - 1:-1])
+        assert cut_as_ids_say(piece, final=False)
+        assert not after or not cut_as_ids_say(piece + after[:1], final=True)
+    assert cut_as_ids_say(rest, final=True) == bool(rest)
+    sizes = Counter(map(len, pieces))
+    assert 3.8 < len(ids) / len(pieces) < 4.2  # 2 + a geometric count of mean 2
+    assert sum(n for size, n in sizes.items() if size > 10) < len(pieces) / 100
 
 
 def _root(rng: random.Random, chunks: int, position: int = 7) -> ManifestRoot:
