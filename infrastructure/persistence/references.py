@@ -62,10 +62,13 @@ class ReferenceQueries:
                 w = wanted_table(conn, pairs[start:start + _PAIRS])
                 for table in (self.tables.items, self.tables.item_states):
                     joined, row = _probe(conn, table, w)
-                    q = sa.select(row).select_from(joined).where(
-                        row.c.project_id == project_id)
-                    for r in conn.execute(q):
-                        found[r.item_id] = catalog_entry_of(r)
+                    # The project is checked here, not in SQL: a condition on the table's
+                    # project column lets SQLite's planner scan the project's rows and
+                    # the wanted list for each (quadratic) instead of probing each
+                    # wanted row by key.
+                    for r in conn.execute(sa.select(row).select_from(joined)):
+                        if r.project_id == project_id:
+                            found[r.item_id] = catalog_entry_of(r)
         return found
 
     def sources(self, item_ids: Collection[UUID]) -> dict[UUID, ItemReference]:
