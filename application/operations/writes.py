@@ -18,16 +18,15 @@ from collections.abc import Iterator
 from uuid import UUID
 
 from application.core.bulk import BATCH_ITEMS, Batch, item_batch
-from application.core.clock import utc_now
 from application.core.ledger_core import LedgerCore
 from application.core.progress import ProgressFn
 from application.ports import ProjectWrite
-from application.transfer.sync import plan_meta, sync_item
+from application.transfer.sync import sync_batches
 from domain.digest import meta_hash
 from domain.errors import ValidationError
 from domain.item import Item, restored_item
 from domain.project import Project
-from domain.state import ItemState, ProjectState
+from domain.state import ProjectState
 from domain.values import Context, Provenance
 
 
@@ -66,42 +65,8 @@ def in_place(core: LedgerCore, project_id: UUID, result: ProjectState, ctx: Cont
              progress: ProgressFn) -> Iterator[Batch]:
     """The batches that bring the project to ``result``, recording only differences."""
     project = core.get_project(project_id)
-    remap = plan_meta(project, result.meta, ctx)
-    meta = project.meta
-    now = utc_now()
-    current = {(e.dataset_id, e.name): e for e in core.store.catalog(project_id)}
-    wanted: dict[tuple[int, str], ItemState] = {}
-    for state in result.items.values():
-        mapped = remap.item(state)
-        wanted[(mapped.dataset_id, mapped.name)] = mapped
-    yield [project], ProjectWrite(project_id, meta_hash=meta_hash(meta), name=meta.name)
-    total, done = len(wanted) + len(current), 0
-    pending: list[Item] = []
-    for key, state in wanted.items():
-        entry = current.get(key)
-        try:
-            if entry is None:
-                pending.append(Item.upload(project_id, meta, state, ctx))
-            else:
-                item = core.get_item(entry.item_id)
-                if sync_item(item, meta, state, ctx, now):
-                    pending.append(item)
-        except ValidationError as exc:
-            raise exc.within(f"items[{result.item_path(state)}]") from None
-        done += 1
-        if len(pending) >= BATCH_ITEMS:
-            yield item_batch(project_id, pending)
-            progress(done, total)
-            pending = []
-    for key, entry in current.items():
-        if key not in wanted:
-            item = core.get_item(entry.item_id)
-            item.remove(ctx)
-            pending.append(item)
-        done += 1
-    if pending:
-        yield item_batch(project_id, pending)
-    progress(done, total)
+    yield from sync_batches(core, project, result, ctx, progress=progress,
+                            where=lambda _meta, state: f"items[{result.item_path(state)}]")
     _drop_meta(project, result, ctx)
     yield [project], ProjectWrite(project_id, meta_hash=meta_hash(project.meta),
                                   name=project.name)

@@ -15,20 +15,16 @@ HTTP), whose images go into the media store and whose links must be data
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, nullcontext
-from dataclasses import replace
 from pathlib import Path
 from uuid import UUID
 
-from application.core.bulk import BATCH_ITEMS, Batch, item_batch
-from application.core.clock import utc_now
+from application.core.bulk import BATCH_ITEMS, Batch, encoded_together, item_batch
 from application.core.ledger_core import LedgerCore
 from application.core.loading import gc_paused
 from application.core.progress import ProgressFn, no_progress
 from application.core.recorded import RecordedOperations
-from application.items.items import assign_id
-from application.ports import BulkEncoding, FormatAdapters, ProjectWrite
-from application.transfer.sync import plan_meta, sync_item
+from application.ports import FormatAdapters, ProjectWrite
+from application.transfer.sync import assign_ids, sync_batches
 from application.views.projects import ImportResult
 from domain.digest import meta_hash
 from domain.errors import ValidationError
@@ -156,49 +152,12 @@ class Imports:
         project = core.get_project(project_id)
         for i, ds in enumerate(source.meta.datasets.values()):  # as a new project would
             check_dataset_name(ds.name, f"datasets[{i}].name")
-        remap = plan_meta(project, source.meta, ctx)
-        meta = project.meta
-        now = utc_now()  # the time of every change this sync dates (domain.item.stamped)
-        current = {(e.dataset_id, e.name): e for e in core.store.catalog(project_id)}
-        wanted: dict[tuple[int, str], ItemState] = {}
-        for item in source.items.values():
-            mapped = remap.item(item)
-            wanted[(mapped.dataset_id, mapped.name)] = mapped
-
-        def batches() -> Iterator[Batch]:
-            yield [project], ProjectWrite(project_id, meta_hash=meta_hash(meta), name=meta.name)
-            progress(0, len(wanted) + len(current))
-            done, pending = 0, []
-            for key, state in wanted.items():
-                entry = current.get(key)
-                try:
-                    if entry is None:
-                        pending.append(Item.upload(project_id, meta, _assign_ids(state), ctx))
-                    else:
-                        item = core.get_item(entry.item_id)
-                        if sync_item(item, meta, state, ctx, now):
-                            pending.append(item)
-                except ValidationError as exc:
-                    raise exc.within(locate(_path(meta, state))) from None
-                done += 1
-                if len(pending) >= BATCH_ITEMS:
-                    with self._prepared(pending):
-                        yield item_batch(project_id, pending)
-                    progress(done, len(wanted) + len(current))
-                    pending = []
-            for key, entry in current.items():
-                if key not in wanted:
-                    item = core.get_item(entry.item_id)
-                    item.remove(ctx)
-                    pending.append(item)
-                done += 1
-            if pending:
-                with self._prepared(pending):
-                    yield item_batch(project_id, pending)
-            progress(done, done)
+        batches = sync_batches(core, project, source, ctx, progress=progress,
+                               where=lambda meta, state: locate(_path(meta, state)),
+                               fresh_ids=True)
 
         with gc_paused():
-            events = core.write_batches(batches(), then=_closed(closing, project_id))
+            events = core.write_batches(batches, then=_closed(closing, project_id))
         core.maybe_snapshot(project_id)
         return self.result(project_id, events)
 
@@ -211,22 +170,15 @@ class Imports:
         pending: list[Item] = []
         for done, state in enumerate(source.iter_items(), 1):
             try:
-                pending.append(Item.upload(project_id, meta, _assign_ids(state), ctx))
+                pending.append(Item.upload(project_id, meta, assign_ids(state), ctx))
             except ValidationError as exc:
                 raise exc.within(locate(_path(meta, state))) from None
             if len(pending) >= BATCH_ITEMS or done == total:
-                with self._prepared(pending):  # the batch is encoded while this waits
+                # the batch is encoded while this waits
+                with encoded_together(self.core.mapper.transcoder, pending):
                     yield item_batch(project_id, pending)
                 progress(done, total)
                 pending = []
-
-    def _prepared(self, items: list[Item]) -> AbstractContextManager[None]:
-        """The batch's annotation objects shown to the transcoder together, when it can
-        encode them faster so (:class:`~application.ports.BulkEncoding`)."""
-        transcoder = self.core.mapper.transcoder
-        if not isinstance(transcoder, BulkEncoding):
-            return nullcontext()
-        return transcoder.encoding_in_bulk(o for item in items for o in item.objects.values())
 
     def result(self, project_id: UUID, events: int) -> ImportResult:
         head = self.core.store.head(project_id)
@@ -249,10 +201,3 @@ def _path(meta: MetaState, state: ItemState) -> str:
         return f"{meta.dataset_path(state.dataset_id)}/{state.name}"
     except KeyError:
         return state.name
-
-
-def _assign_ids(state: ItemState) -> ItemState:
-    """Objects without an id (older exports) get a fresh one."""
-    if all(o.id for o in state.objects):
-        return state
-    return replace(state, objects=tuple(assign_id(o) for o in state.objects))

@@ -2,14 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 
-from application.items.items import new_object_id
+from application.core.bulk import BATCH_ITEMS, Batch, encoded_together, item_batch
+from application.core.clock import utc_now
+from application.core.ledger_core import LedgerCore
+from application.core.progress import ProgressFn
+from application.items.items import assign_id, new_object_id
+from application.ports import ProjectWrite
+from domain.digest import meta_hash
 from domain.errors import ValidationError
 from domain.item import Item
 from domain.project import Project
-from domain.state import ItemState, MetaState
+from domain.state import ItemState, MetaState, ProjectState
 from domain.values import AnnotationObject, Context, Tag
+
+Where = Callable[[MetaState, ItemState], str]
+"""What an error about an item should name (its source file, or its path)."""
 
 
 @dataclass
@@ -135,3 +145,62 @@ def sync_item(item: Item, meta: MetaState, target: ItemState, ctx: Context,
         if current_tags.get(meta_id) != tag:
             item.set_tag(meta, tag, ctx)
     return item.version != before
+
+
+def sync_batches(core: LedgerCore, project: Project, source: ProjectState, ctx: Context, *,
+                 progress: ProgressFn, where: Where, fresh_ids: bool = False
+                 ) -> Iterator[Batch]:
+    """The batches that bring ``project`` to ``source`` (imports into a project, and
+    operations run in place): the meta it lacks first, then new, changed and removed
+    items, every change dated alike (:func:`domain.item.stamped`). ``fresh_ids``: objects
+    without an id (older exports) get one."""
+    project_id = project.id
+    remap = plan_meta(project, source.meta, ctx)
+    meta = project.meta
+    now = utc_now()
+    current = {(e.dataset_id, e.name): e for e in core.store.catalog(project_id)}
+    wanted: dict[tuple[int, str], ItemState] = {}
+    for given in source.items.values():
+        mapped = remap.item(given)
+        wanted[(mapped.dataset_id, mapped.name)] = mapped
+    transcoder = core.mapper.transcoder
+    yield [project], ProjectWrite(project_id, meta_hash=meta_hash(meta), name=meta.name)
+    total = len(wanted) + len(current)
+    progress(0, total)
+    done = 0
+    pending: list[Item] = []
+    for key, state in wanted.items():
+        entry = current.get(key)
+        try:
+            if entry is None:
+                uploaded = assign_ids(state) if fresh_ids else state
+                pending.append(Item.upload(project_id, meta, uploaded, ctx))
+            else:
+                item = core.get_item(entry.item_id)
+                if sync_item(item, meta, state, ctx, now):
+                    pending.append(item)
+        except ValidationError as exc:
+            raise exc.within(where(meta, state)) from None
+        done += 1
+        if len(pending) >= BATCH_ITEMS:
+            with encoded_together(transcoder, pending):
+                yield item_batch(project_id, pending)
+            progress(done, total)
+            pending = []
+    for key, entry in current.items():
+        if key not in wanted:
+            item = core.get_item(entry.item_id)
+            item.remove(ctx)
+            pending.append(item)
+        done += 1
+    if pending:
+        with encoded_together(transcoder, pending):
+            yield item_batch(project_id, pending)
+    progress(done, done)
+
+
+def assign_ids(state: ItemState) -> ItemState:
+    """Objects without an id (older exports) get a fresh one."""
+    if all(o.id for o in state.objects):
+        return state
+    return replace(state, objects=tuple(assign_id(o) for o in state.objects))
